@@ -1,0 +1,305 @@
+"""Turns bulletin text into immutable :class:`~sco_reader.model.Article` records.
+
+Pure: no Textual. The format, learnt from the bundled seed:
+
+* an optional **header** as the first line: `` date 2024-07-06 04.07.2024, 13:49 6031``
+  (the bulletin's date, the first article's date and time, a reference number);
+* a **dateline** (``DD.MM.YYYY`` alone on a line, optionally ``, HH:MM``) starts an article;
+* the first non-blank line after it is the **headline**, every later non-blank line a
+  **paragraph** (``- `` items stay as they are).
+
+Every non-blank line is exactly one of those four; nothing is dropped. Oddities
+(impossible dates, undated first articles, control characters) become
+:class:`~sco_reader.model.Diagnostic` records with file and line. Input that cannot
+be read at all raises :class:`LoadError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from .model import Article, BulletinInfo, Diagnostic, Library, ParsedBulletin, content_key
+from .sanitize import UNSAFE, sanitize
+
+DEFAULT_ENCODING = "utf-8"
+MAX_LINE_DIAGNOSTICS = 200
+"""Per file, per kind: after this many line diagnostics the rest are summed up in one."""
+
+_SPACE = r"[^\S\n]"
+HEADER = re.compile(
+    rf"{_SPACE}*date{_SPACE}+(\S+){_SPACE}+(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}})"
+    rf"(?:,?{_SPACE}*(\d{{1,2}}):(\d{{2}}))?(?:{_SPACE}+(\S+))?{_SPACE}*"
+)
+"""The optional first line: bulletin date, first article's date and time, reference."""
+DATELINE = re.compile(
+    rf"^{_SPACE}*(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}})(?:,{_SPACE}*(\d{{1,2}}):(\d{{2}}))?{_SPACE}*$",
+    re.MULTILINE,
+)
+"""A line that is only a date, optionally with a time."""
+_LEADING_BLANKS = re.compile(rf"(?:{_SPACE}*\n)*")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+class LoadError(Exception):
+    """Input that cannot be loaded; ``str()`` is the one-line message for the user."""
+
+
+def _make_date(day: str, month: str, year: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _make_time(hours: str | None, minutes: str | None) -> tuple[str | None, bool]:
+    """``("HH:MM", True)``, ``(None, True)`` when absent, ``(None, False)`` when impossible."""
+    if hours is None or minutes is None:
+        return None, True
+    if int(hours) > 23 or int(minutes) > 59:
+        return None, False
+    return f"{int(hours):02d}:{minutes}", True
+
+
+class _Parser:
+    """One pass over one file's decoded, newline-normalised, sanitised text."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+        self.articles: list[Article] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.paragraph_count = 0
+
+    def warn(self, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.source, line, "warning", message))
+
+    def parse(self) -> ParsedBulletin:
+        text = self.text
+        bulletin_date: date | None = None
+        ref: str | None = None
+        has_header = False
+        start = _LEADING_BLANKS.match(text).end()  # type: ignore[union-attr]
+        first_line = text.count("\n", 0, start) + 1
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        body_start = 0
+        when: date | None = None
+        when_time: str | None = None
+        dated = False
+        meta_line = first_line
+        header = HEADER.fullmatch(text, start, end)
+        if header is not None:
+            has_header = True
+            iso, day, month, year, hours, minutes, ref = header.groups()
+            iso_match = _ISO_DATE.fullmatch(iso)
+            bulletin_date = _make_date(*reversed(iso_match.groups())) if iso_match else None
+            if bulletin_date is None:
+                self.warn(first_line, f"header has an impossible bulletin date {iso!r}")
+            when = _make_date(day, month, year)
+            if when is None:
+                self.warn(first_line, f"header has an impossible date {day}.{month}.{year}")
+            when_time, ok = _make_time(hours, minutes)
+            if not ok:
+                self.warn(first_line, f"header has an impossible time {hours}:{minutes}")
+            dated = True
+            body_start = end
+        position, line = body_start, text.count("\n", 0, body_start) + 1
+        datelines = 0
+        for match in DATELINE.finditer(text, body_start):
+            self.article(text[position : match.start()], line, when, when_time, dated, meta_line)
+            datelines += 1
+            day, month, year, hours, minutes = match.groups()
+            meta_line = line + text.count("\n", position, match.start())
+            when = _make_date(day, month, year)
+            if when is None:
+                self.warn(meta_line, f"impossible date {day}.{month}.{year}; the article is undated")
+            when_time, ok = _make_time(hours, minutes)
+            if not ok:
+                self.warn(meta_line, f"impossible time {hours}:{minutes}; the time is dropped")
+            dated = True
+            position, line = match.end(), meta_line
+        self.article(text[position:], line, when, when_time, dated, meta_line)
+        info = BulletinInfo(
+            source=self.source,
+            date=bulletin_date,
+            ref=ref,
+            articles=len(self.articles),
+            lines=int(has_header) + datelines + len(self.articles) + self.paragraph_count,
+            datelines=datelines,
+            header=has_header,
+        )
+        self.diagnostics.sort(key=lambda d: d.line)
+        return ParsedBulletin(info, tuple(self.articles), tuple(self.diagnostics))
+
+    def article(
+        self, chunk: str, chunk_line: int, when: date | None, when_time: str | None, dated: bool, meta_line: int
+    ) -> None:
+        """Make an article of the lines between one dateline (or the start) and the next."""
+        lines = chunk.split("\n")
+        offset = 0
+        for offset, raw in enumerate(lines):
+            if raw and not raw.isspace():
+                break
+        else:
+            if dated:
+                self.warn(meta_line, "no headline follows this date line")
+            return
+        headline = lines[offset].strip()
+        paragraphs = tuple(s for s in map(str.strip, lines[offset + 1 :]) if s)
+        headline_line = chunk_line + offset
+        if not dated:
+            self.warn(headline_line, "article has no date (no header or dateline before it)")
+        self.paragraph_count += len(paragraphs)
+        key = content_key(headline, when, paragraphs[0] if paragraphs else "")
+        self.articles.append(
+            Article(key, when, when_time, headline, paragraphs, self.source, headline_line, key)
+        )
+
+
+def _sanitize_lines(text: str, source: str) -> tuple[str, list[Diagnostic]]:
+    """Strip unsafe characters, with one warning per affected line."""
+    if UNSAFE.search(text) is None:
+        return text, []
+    diagnostics: list[Diagnostic] = []
+    lines = text.split("\n")
+    affected = 0
+    for number, line in enumerate(lines, start=1):
+        cleaned, removed = sanitize(line)
+        if removed:
+            lines[number - 1] = cleaned
+            affected += 1
+            if affected <= MAX_LINE_DIAGNOSTICS:
+                plural = "s" if removed > 1 else ""
+                diagnostics.append(
+                    Diagnostic(source, number, "warning", f"removed {removed} control character{plural}")
+                )
+    if affected > MAX_LINE_DIAGNOSTICS:
+        diagnostics.append(
+            Diagnostic(
+                source,
+                0,
+                "warning",
+                f"control characters removed from {affected - MAX_LINE_DIAGNOSTICS} more lines",
+            )
+        )
+    return "\n".join(lines), diagnostics
+
+
+def parse_text(text: str, source: str = "<text>") -> ParsedBulletin:
+    """Parse one bulletin's decoded text. Never raises."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, sanitized = _sanitize_lines(text, source)
+    parsed = _Parser(text, source).parse()
+    if not sanitized:
+        return parsed
+    diagnostics = tuple(sorted(sanitized + list(parsed.diagnostics), key=lambda d: d.line))
+    return ParsedBulletin(parsed.info, parsed.articles, diagnostics)
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec's canonical name; :class:`LoadError` for an unknown one."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise LoadError(f"--encoding: unknown encoding {encoding!r}") from None
+
+
+def _decode(data: bytes, source: str, encoding: str) -> str:
+    codec = check_encoding(encoding)
+    if codec == "utf-8":
+        codec = "utf-8-sig"
+    wide = codec.startswith(("utf-16", "utf-32"))
+    if not wide and b"\x00" in data[:65536]:
+        raise LoadError(f"{source}: binary file (contains NUL bytes), not a bulletin")
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        byte = data[error.start : error.start + 1].hex()
+        hint = "try --encoding cp1251 (or latin-1)" if codec.startswith("utf") else "try another --encoding"
+        raise LoadError(
+            f"{source}:{line}:{column}: not valid {encoding} (byte 0x{byte}); {hint}"
+        ) from None
+
+
+def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulletin:
+    """Read, decode and parse one bulletin file; :class:`LoadError` when it is not one."""
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise LoadError(f"{source}: is a directory") from None
+    except OSError as error:
+        raise LoadError(f"{source}: cannot read: {error.strerror or error}") from None
+    text = _decode(data, source, encoding)
+    if not text.strip() or text.strip() == "\ufeff":
+        raise LoadError(f"{source}: empty file, no articles")
+    if "\x00" in text:
+        raise LoadError(f"{source}: binary file (contains NUL characters), not a bulletin")
+    parsed = parse_text(text, source)
+    if not parsed.articles:
+        raise LoadError(f"{source}: no articles found (expected a headline after a dateline like 04.07.2024)")
+    return parsed
+
+
+def discover(paths: Sequence[str | Path]) -> list[Path]:
+    """Expand the user's paths to bulletin files in reading order.
+
+    A directory means every ``*.txt`` below it, recursively, in path order.
+    :class:`LoadError` for a missing path or a directory without bulletins.
+    """
+    files: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                (p for p in path.rglob("*.txt") if p.is_file()),
+                key=lambda p: p.relative_to(path).parts,
+            )
+            if not found:
+                raise LoadError(f"{given}: no bulletins (*.txt files) in this directory")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise LoadError(f"{given}: no such file or directory")
+    return files
+
+
+def iter_load(files: Iterable[Path], encoding: str = DEFAULT_ENCODING) -> Iterator[ParsedBulletin]:
+    """Parse ``files`` one by one (for progressive loading)."""
+    for path in files:
+        yield load_file(path, encoding)
+
+
+def load_library(paths: Sequence[str | Path], encoding: str = DEFAULT_ENCODING) -> Library:
+    """Discover and load everything the user named into one :class:`Library`."""
+    library = Library()
+    for parsed in iter_load(discover(paths), encoding):
+        library.add(parsed)
+    return library
+
+
+def bundled_seeds() -> list[Path]:
+    """The bulletin(s) the reader ships with."""
+    packaged = Path(__file__).with_name("seeds")
+    if packaged.is_dir():
+        return [packaged]
+    return [Path(__file__).resolve().parent.parent / "seeds"]
+
+
+def display_source(path: Path) -> str:
+    """A short, stable name for a file: relative to the working directory when below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
