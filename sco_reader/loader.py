@@ -41,6 +41,11 @@ DATELINE = re.compile(
     re.MULTILINE,
 )
 """A line that is only a date, optionally with a time."""
+_NEXT_DATELINE = re.compile(
+    rf"\n{_SPACE}*(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}})(?:,{_SPACE}*(\d{{1,2}}):(\d{{2}}))?{_SPACE}*(?=\n|\Z)"
+)
+""":data:`DATELINE` found by the newline that ends the line before it: the same lines, but
+a search for a literal prefix runs several times faster than a multi-line ``^`` does."""
 _LEADING_BLANKS = re.compile(rf"(?:{_SPACE}*\n)*")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -71,12 +76,24 @@ class _Parser:
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
+        self.lines = text.split("\n")
         self.articles: list[Article] = []
         self.diagnostics: list[Diagnostic] = []
         self.paragraph_count = 0
 
     def warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(self.source, line, "warning", message))
+
+    def datelines(self, body_start: int) -> Iterator[tuple[int, re.Match[str]]]:
+        """:data:`DATELINE` lines from ``body_start`` on: where each line starts, and its match."""
+        text = self.text
+        if body_start == 0:
+            first = DATELINE.match(text)
+            if first is not None:
+                yield 0, first
+                body_start = first.end()
+        for match in _NEXT_DATELINE.finditer(text, body_start):
+            yield match.start() + 1, match
 
     def parse(self) -> ParsedBulletin:
         text = self.text
@@ -108,14 +125,22 @@ class _Parser:
                 self.warn(first_line, f"header has an impossible time {hours}:{minutes}")
             dated = True
             body_start = end
+        # ``position`` is where the current chunk starts (the end of the header or of a
+        # dateline, or 0), on 1-based ``line``; a chunk's lines are those after that
+        # line's end up to the next dateline (all of line 1 when it starts at 0).
         position, line = body_start, text.count("\n", 0, body_start) + 1
         datelines = 0
-        for match in DATELINE.finditer(text, body_start):
-            self.article(text[position : match.start()], line, when, when_time, dated, meta_line)
+        dates: dict[tuple[str, str, str], date | None] = {}
+        for line_start, match in self.datelines(body_start):
+            next_line = line + text.count("\n", position, line_start)
+            self.article(line - (position == 0), next_line - 1, when, when_time, dated, meta_line)
+            meta_line = next_line
             datelines += 1
             day, month, year, hours, minutes = match.groups()
-            meta_line = line + text.count("\n", position, match.start())
-            when = _make_date(day, month, year)
+            try:
+                when = dates[day, month, year]
+            except KeyError:
+                when = dates[day, month, year] = _make_date(day, month, year)
             if when is None:
                 self.warn(meta_line, f"impossible date {day}.{month}.{year}; the article is undated")
             when_time, ok = _make_time(hours, minutes)
@@ -123,7 +148,7 @@ class _Parser:
                 self.warn(meta_line, f"impossible time {hours}:{minutes}; the time is dropped")
             dated = True
             position, line = match.end(), meta_line
-        self.article(text[position:], line, when, when_time, dated, meta_line)
+        self.article(line - (position == 0), len(self.lines), when, when_time, dated, meta_line)
         info = BulletinInfo(
             source=self.source,
             date=bulletin_date,
@@ -137,21 +162,23 @@ class _Parser:
         return ParsedBulletin(info, tuple(self.articles), tuple(self.diagnostics))
 
     def article(
-        self, chunk: str, chunk_line: int, when: date | None, when_time: str | None, dated: bool, meta_line: int
+        self, first: int, stop: int, when: date | None, when_time: str | None, dated: bool, meta_line: int
     ) -> None:
-        """Make an article of the lines between one dateline (or the start) and the next."""
-        lines = chunk.split("\n")
-        offset = 0
-        for offset, raw in enumerate(lines):
+        """Make an article of ``lines[first:stop]``, the lines between one dateline (or the start) and the next."""
+        lines = self.lines
+        index = first
+        while index < stop:
+            raw = lines[index]
             if raw and not raw.isspace():
                 break
+            index += 1
         else:
             if dated:
                 self.warn(meta_line, "no headline follows this date line")
             return
-        headline = lines[offset].strip()
-        paragraphs = tuple(s for s in map(str.strip, lines[offset + 1 :]) if s)
-        headline_line = chunk_line + offset
+        headline = lines[index].strip()
+        paragraphs = tuple(filter(None, map(str.strip, lines[index + 1 : stop])))
+        headline_line = index + 1
         if not dated:
             self.warn(headline_line, "article has no date (no header or dateline before it)")
         self.paragraph_count += len(paragraphs)

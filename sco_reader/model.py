@@ -123,8 +123,17 @@ class ParsedBulletin:
 
 
 def _normalise(text: str) -> str:
+    """Casefolded, NFKD-decomposed, without combining marks, whitespace runs made one space."""
+    if text.isascii():
+        # ASCII casefolds as lower() does and has no decompositions or combining marks.
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    if not decomposed.isascii():
+        combining = unicodedata.combining
+        marks = [ord(c) for c in set(decomposed) if combining(c)]
+        if marks:
+            decomposed = decomposed.translate(dict.fromkeys(marks))
+    return " ".join(decomposed.split())
 
 
 def content_key(headline: str, when: date | None, first_paragraph: str) -> str:
@@ -136,10 +145,15 @@ def content_key(headline: str, when: date | None, first_paragraph: str) -> str:
 
 
 def chronological_key(article: Article, index: int) -> tuple[int, int, str, int]:
-    """Sort key: dated articles by date and time, undated last, input order breaking ties."""
+    """Sort key for oldest-first: by date, then time, undated last.
+
+    Bulletins list news newest first, so among articles of one date that the
+    times do not order, the one later in the input is the earlier story; undated
+    articles keep input order.
+    """
     if article.date is None:
         return (1, 0, "", index)
-    return (0, article.date.toordinal(), article.time or "", index)
+    return (0, article.date.toordinal(), article.time or "", -index)
 
 
 @dataclass(slots=True)
@@ -163,6 +177,16 @@ class Library:
 
         Returns the articles as stored (ids possibly suffixed).
         """
+        seen = self._seen
+        ids = [article.id for article in parsed.articles]
+        if seen.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
+            # Nothing repeats (the usual case): every id is seen for the first time.
+            seen.update(dict.fromkeys(ids, 1))
+            added = list(parsed.articles)
+            self.articles.extend(added)
+            self.bulletins.append(parsed.info)
+            self.diagnostics.extend(parsed.diagnostics)
+            return added
         added: list[Article] = []
         for article in parsed.articles:
             count = self._seen.get(article.id, 0) + 1

@@ -1,0 +1,642 @@
+"""The reader: a timeline of articles beside the article pane, driven by the keyboard.
+
+Widgets only display and route: the library comes from the loader, matches from
+the search engine, marks from the reading state. Large archives load in a
+thread worker while the screen is already up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Footer, Header, ProgressBar, Static
+
+from .commands import ReaderCommands
+from .dates import nearest_date, parse_date_spec
+from .loader import LoadError, load_file
+from .model import Article, Library, chronological_key
+from .screens import GotoDateScreen, HelpScreen, KeyHelp, SearchScreen
+from .widgets.article import ArticleView, full_date
+from .widgets.timeline import Timeline, heading_label
+
+if TYPE_CHECKING:
+    from .search import Hit, SearchEngine
+    from .state import ReadingState
+
+BATCH_SECONDS = 0.25
+"""How often a loading worker hands parsed files to the screen."""
+
+EXTRA_HELP = [
+    KeyHelp("Tab / Shift+Tab", "Move focus between timeline and article"),
+    KeyHelp("↓ / ↑ (article focused)", "Scroll the article a line"),
+    KeyHelp("Enter (timeline)", "Open the highlighted article in the pane"),
+    KeyHelp("Esc", "Close any overlay (search restores the previous article)"),
+    KeyHelp("Ctrl+P", "Command palette: go to a date, toggle order, sidebar, theme"),
+    KeyHelp("Mouse", "Click an entry to open it; the wheel scrolls"),
+]
+
+
+def _day(when: date | None) -> str:
+    return heading_label(when) if when else "undated"
+
+
+class ReaderApp(App[None]):
+    """sco-reader: read bulletins by keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "sco-reader"
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (50, "-narrow"), (80, "-wide")]
+    COMMANDS = App.COMMANDS | {ReaderCommands}
+
+    BINDINGS = [
+        Binding("j,down", "next_article", "Next", key_display="j", tooltip="Next article (the pane follows)"),
+        Binding("k,up", "previous_article", "Prev", key_display="k", tooltip="Previous article"),
+        Binding("right_square_bracket", "next_date", "Next date", key_display="]", tooltip="First article of the next date"),
+        Binding("left_square_bracket", "previous_date", "Prev date", key_display="[", tooltip="First article of this or the previous date"),
+        Binding("g,home", "first_article", "First", show=False, tooltip="First article"),
+        Binding("G,end", "last_article", "Last", show=False, tooltip="Last article"),
+        Binding("d", "goto_date", "Date", tooltip="Go to a date: 2024-07-04, 04.07.2024, 04.07, 4 Jul, today, -2d"),
+        Binding("slash", "search", "Search", key_display="/", tooltip="Fuzzy search headlines and text"),
+        Binding("n", "next_hit", "Next hit", show=False, tooltip="Next match of the last search"),
+        Binding("N", "previous_hit", "Prev hit", show=False, tooltip="Previous match of the last search"),
+        Binding("o", "toggle_order", "Order", tooltip="Toggle oldest-first / newest-first"),
+        Binding("space,pagedown", "page_down", "Page down", show=False, tooltip="Scroll the article; at its end, next article"),
+        Binding("b,pageup", "page_up", "Page up", show=False, tooltip="Scroll the article back"),
+        Binding("s", "toggle_sidebar", "Sidebar", show=False, tooltip="Show / hide the timeline sidebar"),
+        Binding("y", "copy_article", "Copy", show=False, tooltip="Copy the article (headline, date, text) to the clipboard"),
+        Binding("m", "toggle_read", "Read", show=False, tooltip="Toggle read / unread"),
+        Binding("M", "mark_date_read", "Date read", show=False, tooltip="Mark every article of this date read"),
+        Binding("f", "toggle_flag", "Flag", show=False, tooltip="Flag / unflag the article (★)"),
+        Binding("F", "filter('flagged')", "Flagged", show=False, tooltip="Show only flagged articles (again: all)"),
+        Binding("u", "filter('unread')", "Unread", show=False, tooltip="Show only unread articles (again: all)"),
+        Binding("backspace", "history_back", "Back", show=False, tooltip="Back through the articles you opened"),
+        Binding("shift+backspace,ctrl+backspace", "history_forward", "Forward", show=False, tooltip="Forward again in history"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="This help"),
+        Binding("q", "quit", "Quit", tooltip="Quit (remembers where you were)"),
+    ]
+
+    newest_first: reactive[bool] = reactive(False, init=False)
+    """Timeline order: oldest first (default) or newest first."""
+    sidebar_wanted: reactive[bool | None] = reactive(None, init=False)
+    """``None``: the sidebar follows the width (hidden under 50 columns); ``True``/``False``: the user chose."""
+    filter_mode: reactive[str] = reactive("", init=False)
+    """``""`` for all articles, ``"unread"`` or ``"flagged"``."""
+
+    def __init__(
+        self,
+        files: Sequence[Path],
+        *,
+        encoding: str = "utf-8",
+        library: Library | None = None,
+        state: ReadingState | None = None,
+        warnings: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.files = list(files)
+        self.encoding = encoding
+        self.library = library or Library()
+        self.preloaded = library is not None
+        self.state = state
+        self.startup_warnings = list(warnings)
+        self.load_error: str | None = None
+        """Set when a file failed to load in the background; the command prints it and exits 2."""
+        self.loading = not self.preloaded
+        self._sort_keys: list[tuple[int, int, str, int]] = []
+        self._engine: SearchEngine | None = None
+        self._engine_lock = threading.Lock()
+        self._engine_size = 0
+        self._read: set[str] = state.read_keys() if state else set()
+        self._flagged: set[str] = state.flagged_keys() if state else set()
+        self._history: list[int] = []
+        self._future: list[int] = []
+        self._walk_target: int | None = None
+        self.last_query = ""
+        self.last_hits: list[Hit] = []
+        self._hit_cursor = -1
+        self._highlight_query = ""
+        self._session = hashlib.blake2b(
+            "\n".join(sorted(str(p.resolve()) for p in self.files)).encode(), digest_size=8
+        ).hexdigest()
+        self._resumed = False
+
+    # --- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield Timeline(id="timeline")
+            yield ArticleView(id="article")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static(id="progress-label", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        timeline = self.query_one(Timeline)
+        timeline.set_marks(self._marks)
+        timeline.border_title = "Timeline"
+        for warning in self.startup_warnings:
+            self.notify(warning, severity="warning", markup=False, timeout=8)
+        if self.preloaded:
+            self._library_grew(len(self.library.articles) - 0, start=0)
+            self._loading_finished()
+        else:
+            self.query_one("#progress", ProgressBar).update(total=len(self.files), progress=0)
+            self._show_progress(0, 0)
+            self._load()
+        timeline.focus()
+
+    # --- loading --------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self) -> None:
+        batch: list = []
+        last = time.monotonic()
+        for number, path in enumerate(self.files, start=1):
+            try:
+                batch.append(load_file(path, self.encoding))
+            except LoadError as error:
+                self.call_from_thread(self._fail, str(error))
+                return
+            now = time.monotonic()
+            if now - last >= BATCH_SECONDS or number == len(self.files):
+                self.call_from_thread(self._add_batch, batch, number)
+                batch, last = [], now
+        self.call_from_thread(self._loading_finished)
+
+    def _fail(self, message: str) -> None:
+        self.load_error = message
+        self.exit(return_code=2)
+
+    def _add_batch(self, batch: list, files_done: int) -> None:
+        start = len(self.library.articles)
+        for parsed in batch:
+            self.library.add(parsed)
+        self._library_grew(len(self.library.articles) - start, start)
+        self.query_one("#progress", ProgressBar).update(progress=files_done)
+        self._show_progress(files_done, len(self.library.articles))
+
+    def _show_progress(self, files_done: int, articles: int) -> None:
+        label = self.query_one("#progress-label", Static)
+        label.update(Text(f"Loading {files_done:,} / {len(self.files):,} files · {articles:,} articles"))
+
+    def _library_grew(self, added: int, start: int) -> None:
+        articles = self.library.articles
+        self._sort_keys.extend(chronological_key(articles[i], i) for i in range(start, start + added))
+        self._rebuild_timeline()
+        self._update_title()
+
+    def _loading_finished(self) -> None:
+        self.loading = False
+        self.query_one("#progress", ProgressBar).display = False
+        self.query_one("#progress-label", Static).display = False
+        diagnostics = len(self.library.diagnostics)
+        if diagnostics:
+            self.notify(
+                f"{diagnostics} loader diagnostic{'s' if diagnostics != 1 else ''}: run sco-reader --check to list them",
+                severity="warning",
+                markup=False,
+                timeout=6,
+            )
+        self._update_title()
+        self._resume()
+        self._build_engine()
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _build_engine(self) -> None:
+        from .search import SearchEngine
+
+        with self._engine_lock:
+            articles = self.library.articles
+            if self._engine is None:
+                self._engine = SearchEngine(articles[:])
+            elif self._engine_size < len(articles):
+                self._engine.extend(articles[self._engine_size :])
+            self._engine_size = len(articles)
+
+    def search_hits(self, query: str) -> list[Hit]:
+        """Ranked hits for ``query`` (thread-safe; builds the index on first use)."""
+        with self._engine_lock:
+            if self._engine is None or self._engine_size < len(self.library.articles):
+                from .search import SearchEngine
+
+                articles = self.library.articles[:]
+                if self._engine is None:
+                    self._engine = SearchEngine(articles)
+                else:
+                    self._engine.extend(articles[self._engine_size :])
+                self._engine_size = len(articles)
+            return self._engine.search(query)
+
+    # --- timeline ---------------------------------------------------------------------------
+
+    def _order(self) -> list[int]:
+        keys = self._sort_keys
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        if self.newest_first:
+            dated = [i for i in order if self.library.articles[i].date is not None]
+            undated = order[len(dated) :]
+            order = dated[::-1] + undated
+        articles = self.library.articles
+        if self.filter_mode == "unread":
+            order = [i for i in order if articles[i].key not in self._read]
+        elif self.filter_mode == "flagged":
+            order = [i for i in order if articles[i].key in self._flagged]
+        return order
+
+    def _rebuild_timeline(self) -> None:
+        timeline = self.query_one(Timeline)
+        keep = timeline.current_article
+        timeline.set_entries(self.library.articles, self._order(), keep)
+        labels = {"": "", "unread": " · unread only (u: all)", "flagged": " · flagged only (F: all)"}
+        order = "newest first" if self.newest_first else "oldest first"
+        timeline.border_title = f"Timeline · {order}{labels[self.filter_mode]}"
+
+    def _marks(self, article: Article) -> tuple[bool, bool]:
+        return (article.key not in self._read, article.key in self._flagged)
+
+    @property
+    def timeline(self) -> Timeline:
+        """The timeline sidebar."""
+        return self.query_one(Timeline)
+
+    @property
+    def article_view(self) -> ArticleView:
+        """The article pane."""
+        return self.query_one(ArticleView)
+
+    @property
+    def current(self) -> Article | None:
+        """The article on show."""
+        return self.article_view.article
+
+    @on(Timeline.Highlighted)
+    def _highlighted(self, event: Timeline.Highlighted) -> None:
+        self._show(event.article)
+
+    @on(Timeline.Selected)
+    def _selected(self, event: Timeline.Selected) -> None:
+        self._show(event.article)
+
+    def _show(self, index: int | None, keep_scroll: bool = False) -> None:
+        timeline = self.timeline
+        view = self.article_view
+        if index is None:
+            view.show(None, 0, timeline.entry_count)
+            return
+        article = self.library.articles[index]
+        if view.article is article:
+            view.border_subtitle = f"{timeline.position} / {timeline.entry_count}"
+            return
+        highlighter = self._highlighter()
+        view.show(article, timeline.position, timeline.entry_count, highlighter, keep_scroll)
+        if self._walk_target == index:
+            self._walk_target = None
+        else:
+            if not self._history or self._history[-1] != index:
+                self._history.append(index)
+                del self._history[:-1000]
+            self._future.clear()
+        self._set_read(article, True)
+        self._save_position()
+
+    def _highlighter(self):  # type: ignore[no-untyped-def]
+        query = self._highlight_query
+        if not query.strip():
+            return None
+        from .search import highlight_spans
+
+        return lambda text: highlight_spans(text, query)
+
+    def _update_title(self) -> None:
+        library = self.library
+        total = len(library.articles)
+        unread = sum(1 for a in library.articles if a.key not in self._read) if total < 200_000 else 0
+        unread_text = f" · {unread:,} unread" if unread else " · all read"
+        if self.loading:
+            self.sub_title = f"loading… {total:,} articles"
+            return
+        if len(library.bulletins) == 1 and library.bulletins[0].date:
+            self.sub_title = f"Bulletin of {_day(library.bulletins[0].date)} · {total} articles{unread_text}"
+            return
+        dates = [a.date for a in library.articles if a.date]
+        span = f", {_day(min(dates))} – {_day(max(dates))}" if dates else ""
+        files = len(library.bulletins)
+        self.sub_title = f"{total:,} articles from {files:,} file{'s' if files != 1 else ''}{span}{unread_text}"
+
+    # --- reading state -----------------------------------------------------------------------
+
+    def _set_read(self, article: Article, read: bool) -> None:
+        if (article.key in self._read) == read:
+            return
+        if read:
+            self._read.add(article.key)
+        else:
+            self._read.discard(article.key)
+        if self.state is not None:
+            self.state.set_read(article.key, read)
+        self.timeline.refresh_marks()
+        self._update_title()
+
+    def _save_position(self) -> None:
+        article = self.current
+        if self.state is not None and article is not None and self._resumed:
+            self.state.save_position(self._session, article.key, self.article_view.scroll_y)
+
+    def _resume(self) -> None:
+        """Reopen the article the user was reading last time, scrolled where they left it."""
+        if self.state is not None and not self._resumed:
+            saved = self.state.position(self._session)
+            if saved is not None:
+                key, scroll_y = saved
+                for index, article in enumerate(self.library.articles):
+                    if article.key == key:
+                        if self.timeline.move_to_article(index):
+                            self._show(index)
+                            self.call_after_refresh(
+                                lambda: self.article_view.scroll_to(y=scroll_y, animate=False, immediate=True)
+                            )
+                        break
+        self._resumed = True
+
+    async def action_quit(self) -> None:
+        self._save_position()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        if self.state is not None:
+            self.state.close()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_next_article(self) -> None:
+        self.timeline.action_cursor_down()
+
+    def action_previous_article(self) -> None:
+        self.timeline.action_cursor_up()
+
+    def action_next_date(self) -> None:
+        if not self.timeline.action_next_date():
+            self.bell()
+
+    def action_previous_date(self) -> None:
+        if not self.timeline.action_previous_date():
+            self.bell()
+
+    def action_first_article(self) -> None:
+        self.timeline.action_first()
+
+    def action_last_article(self) -> None:
+        self.timeline.action_last()
+
+    def action_toggle_order(self) -> None:
+        self.newest_first = not self.newest_first
+
+    def watch_newest_first(self) -> None:
+        self._rebuild_timeline()
+        self.notify("Newest first" if self.newest_first else "Oldest first", timeout=2)
+
+    def action_toggle_sidebar(self) -> None:
+        self.sidebar_wanted = not self.timeline.display
+
+    def watch_sidebar_wanted(self, wanted: bool | None) -> None:
+        main = self.query_one("#main")
+        main.set_class(wanted is True, "-sidebar-shown")
+        main.set_class(wanted is False, "-sidebar-hidden")
+        self.call_after_refresh(self._keep_focus_visible)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._keep_focus_visible)
+
+    def _keep_focus_visible(self) -> None:
+        if not self.timeline.display and self.focused is self.timeline:
+            self.article_view.focus()
+
+    def action_page_down(self) -> None:
+        view = self.article_view
+        if view.at_end:
+            self.timeline.action_cursor_down()
+        else:
+            view.scroll_page_down(animate=False)
+        self._save_position()
+
+    def action_page_up(self) -> None:
+        self.article_view.scroll_page_up(animate=False)
+        self._save_position()
+
+    def action_copy_article(self) -> None:
+        article = self.current
+        if article is None:
+            return
+        text = "\n\n".join([article.headline, full_date(article), *article.paragraphs]) + "\n"
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {article.word_count:,} words to the clipboard", timeout=3)
+
+    def action_help(self) -> None:
+        rows: list[KeyHelp] = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            keys = " / ".join(self._key_name(k) for k in binding.key.split(","))
+            rows.append(KeyHelp(keys, binding.tooltip or binding.description))
+        self.push_screen(HelpScreen(rows + EXTRA_HELP))
+
+    @staticmethod
+    def _key_name(key: str) -> str:
+        names = {
+            "right_square_bracket": "]",
+            "left_square_bracket": "[",
+            "slash": "/",
+            "question_mark": "?",
+            "space": "Space",
+            "pagedown": "PageDown",
+            "pageup": "PageUp",
+            "home": "Home",
+            "end": "End",
+            "down": "↓",
+            "up": "↑",
+            "backspace": "Backspace",
+            "shift+backspace": "Shift+Backspace",
+            "ctrl+backspace": "Ctrl+Backspace",
+        }
+        return names.get(key, key)
+
+    # --- go to date ---------------------------------------------------------------------------
+
+    def action_goto_date(self) -> None:
+        def done(news: str | None) -> None:
+            if news:
+                self.notify(news, timeout=5, markup=False)
+
+        self.push_screen(GotoDateScreen(self.goto_date), done)
+
+    def goto_date(self, typed: str) -> tuple[bool, str]:
+        """Jump to the date the user typed, or the nearest one with articles.
+
+        Returns ``(True, what happened)`` or ``(False, why not)``.
+        """
+        spec = parse_date_spec(typed)
+        if spec is None:
+            return False, f"Not a date: {typed!r}. Try 2024-07-04, 04.07, 4 Jul, today or -2d"
+        available = sorted(d for d, _ in self.timeline.dates() if d is not None)
+        target = nearest_date(spec, available)
+        if target is None:
+            return False, "No dated articles to jump to"
+        self.jump_to_date(target)
+        if spec.matches(target):
+            return True, _day(target)
+        return True, f"No articles on {spec.describe()}; showing the nearest date, {_day(target)}"
+
+    def jump_to_date(self, when: date | None) -> None:
+        """Highlight the first article of ``when`` (command palette)."""
+        first = self.timeline.articles_on(when)
+        if first:
+            self.timeline.move_to_article(first[0])
+
+    # --- search ----------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        before = self.timeline.current_article
+
+        def done(chosen: int | None) -> None:
+            if chosen is None:
+                self._highlight_query = ""
+                if before is not None and self.timeline.move_to_article(before):
+                    pass
+                self._refresh_article()
+                return
+            self._highlight_query = self.last_query
+            self._hit_cursor = next((n for n, h in enumerate(self.last_hits) if h.index == chosen), -1)
+            self._open_article(chosen)
+            self._refresh_article()
+
+        self.push_screen(
+            SearchScreen(self.search_hits, self._describe_hit, lambda hit: hit.index, self.last_query, self._remember_hits),  # type: ignore[arg-type]
+            done,
+        )
+
+    def _remember_hits(self, query: str, hits: Sequence[Hit]) -> None:
+        self.last_query = query
+        self.last_hits = list(hits)
+        self._hit_cursor = -1
+
+    def _describe_hit(self, hit: Hit, query: str) -> Text:
+        article = self.library.articles[hit.index]
+        when = article.date.isoformat() if article.date else "undated   "
+        text = Text.assemble((when, "dim"), " ")
+        headline = Text(article.headline or "(no headline)")
+        for start, end in hit.headline_spans:
+            headline.stylize("bold reverse", start, end)
+        text.append_text(headline)
+        if hit.paragraph is not None and hit.paragraph < len(article.paragraphs):
+            paragraph = article.paragraphs[hit.paragraph]
+            spans = list(hit.paragraph_spans)
+            first = spans[0][0] if spans else 0
+            cut = max(0, first - 30)
+            snippet = Text(("…" if cut else "") + paragraph[cut : cut + 160], style="dim")
+            shift = 1 if cut else 0
+            for start, end in spans:
+                if cut <= start < cut + 160:
+                    snippet.stylize("bold reverse", start - cut + shift, min(end, cut + 160) - cut + shift)
+            text.append("\n           ")
+            text.append_text(snippet)
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        return text
+
+    def _open_article(self, index: int) -> None:
+        if not self.timeline.move_to_article(index):
+            self.filter_mode = ""
+            self.timeline.move_to_article(index)
+
+    def _refresh_article(self) -> None:
+        view = self.article_view
+        article = view.article
+        view.article = None
+        index = self.timeline.current_article
+        if index is not None:
+            view.show(self.library.articles[index], self.timeline.position, self.timeline.entry_count, self._highlighter(), keep_scroll=article is self.library.articles[index])
+
+    def action_next_hit(self) -> None:
+        self._step_hit(1)
+
+    def action_previous_hit(self) -> None:
+        self._step_hit(-1)
+
+    def _step_hit(self, step: int) -> None:
+        if not self.last_hits:
+            self.notify("No search yet: press / to search", timeout=3)
+            return
+        self._hit_cursor = (self._hit_cursor + step) % len(self.last_hits)
+        self._highlight_query = self.last_query
+        self._open_article(self.last_hits[self._hit_cursor].index)
+        self._refresh_article()
+        self.notify(f"Match {self._hit_cursor + 1} of {len(self.last_hits)} for {self.last_query!r}", timeout=2, markup=False)
+
+    # --- marks, filters, history -----------------------------------------------------------------
+
+    def action_toggle_read(self) -> None:
+        article = self.current
+        if article is not None:
+            self._set_read(article, article.key not in self._read)
+
+    def action_mark_date_read(self) -> None:
+        when = self.timeline.current_date
+        articles = [self.library.articles[i] for i in self.timeline.articles_on(when)]
+        keys = [a.key for a in articles if a.key not in self._read]
+        self._read.update(keys)
+        if self.state is not None and keys:
+            self.state.set_read_many(keys, True)
+        self.timeline.refresh_marks()
+        self._update_title()
+        self.notify(f"Marked {len(keys)} article{'s' if len(keys) != 1 else ''} of {_day(when)} read", timeout=3)
+
+    def action_toggle_flag(self) -> None:
+        article = self.current
+        if article is None:
+            return
+        flagged = article.key not in self._flagged
+        if flagged:
+            self._flagged.add(article.key)
+        else:
+            self._flagged.discard(article.key)
+        if self.state is not None:
+            self.state.set_flagged(article.key, flagged)
+        self.timeline.refresh_marks()
+        self.notify("Flagged ★" if flagged else "Unflagged", timeout=2)
+
+    def action_filter(self, mode: str) -> None:
+        self.filter_mode = "" if self.filter_mode == mode else mode
+
+    def watch_filter_mode(self) -> None:
+        self._rebuild_timeline()
+        if self.timeline.current_article is None:
+            self.article_view.show(None, 0, 0)
+
+    def action_history_back(self) -> None:
+        if len(self._history) < 2:
+            self.bell()
+            return
+        self._future.append(self._history.pop())
+        self._walk(self._history[-1])
+
+    def action_history_forward(self) -> None:
+        if not self._future:
+            self.bell()
+            return
+        index = self._future.pop()
+        self._history.append(index)
+        self._walk(index)
+
+    def _walk(self, index: int) -> None:
+        self._walk_target = index
+        self._open_article(index)

@@ -1,0 +1,193 @@
+"""Overlays: the key help, the go-to-date prompt and the search overlay.
+
+Each is a ``ModalScreen`` that Esc closes. Search results are drawn in an
+``OptionList`` (virtualised) from ``rich.text.Text`` prompts, so hostile
+headlines stay inert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Sequence
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from .model import Article
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHelp:
+    """One row of the help screen."""
+
+    keys: str
+    """Keys as the user presses them."""
+    meaning: str
+    """What they do."""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key and what it does."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", show=True),
+    ]
+
+    def __init__(self, rows: Sequence[KeyHelp]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog", classes="dialog"):
+            yield Label(Text("Keys"), id="help-title", classes="dialog-title")
+            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True, show_header=False)
+            yield Label(Text("Esc closes this help"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "Action")
+        for row in self.rows:
+            table.add_row(Text(row.keys, style="bold"), Text(row.meaning))
+        table.focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)
+
+
+class GotoDateScreen(ModalScreen[str | None]):
+    """Asks for a date; dismisses with what to tell the user (``None`` when cancelled)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, resolve: Callable[[str], tuple[bool, str]]) -> None:
+        """``resolve`` acts on what the user typed: ``(True, news)`` on success, ``(False, error)`` otherwise."""
+        super().__init__()
+        self.resolve = resolve
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="goto-dialog", classes="dialog"):
+            yield Label(Text("Go to date"), classes="dialog-title")
+            yield Input(placeholder="2024-07-04 · 04.07 · 4 Jul · today · -2d", id="goto-input")
+            yield Static(Text("Enter jumps, Esc cancels"), id="goto-message", classes="dialog-hint")
+
+    @on(Input.Submitted, "#goto-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        ok, message = self.resolve(event.value)
+        if ok:
+            self.dismiss(message)
+        else:
+            self.query_one("#goto-message", Static).update(Text(message, style="bold red"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SearchScreen(ModalScreen[int | None]):
+    """Live fuzzy search: an input over ranked results. Dismisses with the chosen article."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "cursor(1)", "Next result", show=False),
+        Binding("up", "cursor(-1)", "Previous result", show=False),
+        Binding("pagedown", "cursor(10)", "Page down", show=False),
+        Binding("pageup", "cursor(-10)", "Page up", show=False),
+    ]
+
+    MAX_SHOWN = 200
+    """Results drawn in the list (the count shows them all)."""
+
+    def __init__(
+        self,
+        search: Callable[[str], Sequence[object]],
+        describe: Callable[[object, str], Text],
+        hit_article: Callable[[object], int],
+        query: str = "",
+        on_results: Callable[[str, Sequence[object]], None] | None = None,
+    ) -> None:
+        """``search`` runs off the UI thread; ``describe`` draws one hit; ``hit_article`` maps a hit to its article."""
+        super().__init__()
+        self.search = search
+        self.describe = describe
+        self.hit_article = hit_article
+        self.initial_query = query
+        self.on_results = on_results
+        self.hits: Sequence[object] = ()
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-dialog", classes="dialog"):
+            yield Input(value=self.initial_query, placeholder="Search headlines and text…  ('exact ^start end$ !not a|b @date)", id="search-input")
+            yield Static(Text("Type to search"), id="search-count", classes="dialog-hint")
+            yield OptionList(id="search-results")
+
+    def on_mount(self) -> None:
+        self.query_one("#search-results", OptionList).can_focus = False
+        if self.initial_query:
+            self.run_search(self.initial_query)
+
+    @on(Input.Changed, "#search-input")
+    def changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    def run_search(self, query: str) -> None:
+        self._generation += 1
+        self._search(query, self._generation)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, query: str, generation: int) -> None:
+        hits = self.search(query) if query.strip() else []
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self._show_results, query, hits, generation)
+
+    def _show_results(self, query: str, hits: Sequence[object], generation: int) -> None:
+        if generation != self._generation:
+            return  # a newer query is already under way: never let stale results win
+        self.hits = hits
+        results = self.query_one("#search-results", OptionList)
+        results.clear_options()
+        results.add_options(
+            Option(self.describe(hit, query), id=str(number)) for number, hit in enumerate(hits[: self.MAX_SHOWN])
+        )
+        if hits:
+            results.highlighted = 0
+        count = len(hits)
+        label = "Type to search" if not query.strip() else (
+            f"{count:,} match{'es' if count != 1 else ''}" + (f" (first {self.MAX_SHOWN} shown)" if count > self.MAX_SHOWN else "")
+        )
+        self.query_one("#search-count", Static).update(Text(label))
+        if self.on_results is not None:
+            self.on_results(query, hits)
+
+    def action_cursor(self, step: int) -> None:
+        results = self.query_one("#search-results", OptionList)
+        if results.option_count:
+            current = results.highlighted or 0
+            results.highlighted = max(0, min(results.option_count - 1, current + step))
+
+    @on(Input.Submitted, "#search-input")
+    def submitted(self) -> None:
+        results = self.query_one("#search-results", OptionList)
+        if results.highlighted is not None and results.highlighted < len(self.hits):
+            self.dismiss(self.hit_article(self.hits[results.highlighted]))
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def clicked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.hit_article(self.hits[event.option_index]))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def describe_article(article: Article) -> str:
+    """``2024-07-04 13:49`` for search results."""
+    when = article.date.isoformat() if article.date else "undated   "
+    return f"{when} {article.time or '     '}"
