@@ -130,7 +130,8 @@ class _Parser:
         # line's end up to the next dateline (all of line 1 when it starts at 0).
         position, line = body_start, text.count("\n", 0, body_start) + 1
         datelines = 0
-        dates: dict[tuple[str, str, str], date | None] = {}
+        dates: dict[tuple[str, str, str], date | None] = {}  # one date object per date, not per article
+        times: dict[tuple[str | None, str | None], tuple[str | None, bool]] = {}
         for line_start, match in self.datelines(body_start):
             next_line = line + text.count("\n", position, line_start)
             self.article(line - (position == 0), next_line - 1, when, when_time, dated, meta_line)
@@ -143,7 +144,10 @@ class _Parser:
                 when = dates[day, month, year] = _make_date(day, month, year)
             if when is None:
                 self.warn(meta_line, f"impossible date {day}.{month}.{year}; the article is undated")
-            when_time, ok = _make_time(hours, minutes)
+            try:
+                when_time, ok = times[hours, minutes]
+            except KeyError:
+                when_time, ok = times[hours, minutes] = _make_time(hours, minutes)
             if not ok:
                 self.warn(meta_line, f"impossible time {hours}:{minutes}; the time is dropped")
             dated = True
@@ -258,6 +262,17 @@ def _decode(data: bytes, source: str, encoding: str) -> str:
         ) from None
 
 
+def _blank(text: str) -> bool:
+    """``text.strip() in ("", "\ufeff")`` without copying the text."""
+    if not text or text.isspace():
+        return True
+    bom = text.find("\ufeff")
+    if bom < 0:
+        return False
+    before, after = text[:bom], text[bom + 1 :]
+    return (not before or before.isspace()) and (not after or after.isspace())
+
+
 def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulletin:
     """Read, decode and parse one bulletin file; :class:`LoadError` when it is not one."""
     source = str(path)
@@ -268,7 +283,7 @@ def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulle
     except OSError as error:
         raise LoadError(f"{source}: cannot read: {error.strerror or error}") from None
     text = _decode(data, source, encoding)
-    if not text.strip() or text.strip() == "\ufeff":
+    if _blank(text):
         raise LoadError(f"{source}: empty file, no articles")
     if "\x00" in text:
         raise LoadError(f"{source}: binary file (contains NUL characters), not a bulletin")
