@@ -198,7 +198,7 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
         )
         return EXIT_NO_MATCH if count else EXIT_OK
 
-    state = open_state(options) if (args.unread or args.flagged or args.list or args.json) else None
+    state = None if args.no_state else open_state(options)
     for warning in options.warnings:
         err.write(f"sco-reader: {warning}\n")
     read_keys = state.read_keys() if state else set()

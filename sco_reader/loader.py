@@ -17,7 +17,9 @@ be read at all raises :class:`LoadError` with a one-line message.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
+import sys
 import re
 from datetime import date
 from pathlib import Path
@@ -54,6 +56,7 @@ class LoadError(Exception):
     """Input that cannot be loaded; ``str()`` is the one-line message for the user."""
 
 
+@functools.lru_cache(maxsize=8192)
 def _make_date(day: str, month: str, year: str) -> date | None:
     try:
         return date(int(year), int(month), int(day))
@@ -61,6 +64,7 @@ def _make_date(day: str, month: str, year: str) -> date | None:
         return None
 
 
+@functools.lru_cache(maxsize=8192)
 def _make_time(hours: str | None, minutes: str | None) -> tuple[str | None, bool]:
     """``("HH:MM", True)``, ``(None, True)`` when absent, ``(None, False)`` when impossible."""
     if hours is None or minutes is None:
@@ -130,24 +134,16 @@ class _Parser:
         # line's end up to the next dateline (all of line 1 when it starts at 0).
         position, line = body_start, text.count("\n", 0, body_start) + 1
         datelines = 0
-        dates: dict[tuple[str, str, str], date | None] = {}  # one date object per date, not per article
-        times: dict[tuple[str | None, str | None], tuple[str | None, bool]] = {}
         for line_start, match in self.datelines(body_start):
             next_line = line + text.count("\n", position, line_start)
             self.article(line - (position == 0), next_line - 1, when, when_time, dated, meta_line)
             meta_line = next_line
             datelines += 1
             day, month, year, hours, minutes = match.groups()
-            try:
-                when = dates[day, month, year]
-            except KeyError:
-                when = dates[day, month, year] = _make_date(day, month, year)
+            when = _make_date(day, month, year)  # cached: one date object per date, not per article
             if when is None:
                 self.warn(meta_line, f"impossible date {day}.{month}.{year}; the article is undated")
-            try:
-                when_time, ok = times[hours, minutes]
-            except KeyError:
-                when_time, ok = times[hours, minutes] = _make_time(hours, minutes)
+            when_time, ok = _make_time(hours, minutes)
             if not ok:
                 self.warn(meta_line, f"impossible time {hours}:{minutes}; the time is dropped")
             dated = True
@@ -192,6 +188,57 @@ class _Parser:
         )
 
 
+_UTF8_SCREEN: tuple[bytes, tuple[tuple[bytes, re.Pattern[bytes]], ...]] | None = None
+
+
+def _byte_alternatives(sequences: set[bytes]) -> str:
+    """A regex source matching exactly ``sequences`` (as latin-1 text), factored by leading byte."""
+    if all(len(seq) == 1 for seq in sequences):
+        return "[" + "".join(re.escape(chr(seq[0])) for seq in sorted(sequences)) + "]"
+    heads: dict[int, set[bytes]] = {}
+    for seq in sequences:
+        heads.setdefault(seq[0], set()).add(seq[1:])
+    return "(?:" + "|".join(
+        re.escape(chr(head)) + _byte_alternatives(tails) for head, tails in sorted(heads.items())
+    ) + ")"
+
+
+def _utf8_screen() -> tuple[bytes, tuple[tuple[bytes, re.Pattern[bytes]], ...]]:
+    """How :data:`UNSAFE` characters look in UTF-8 (derived from it once, a few ms).
+
+    ``(bytes that are safe alone, ((lead byte, pattern of the multi-byte sequences it starts), ...))``.
+    """
+    global _UTF8_SCREEN
+    if _UTF8_SCREEN is None:
+        everything = "".join(map(chr, range(sys.maxunicode + 1)))
+        unsafe = [c for c in UNSAFE.findall(everything) if not "\ud800" <= c <= "\udfff"]
+        encoded = [c.encode("utf-8") for c in unsafe]
+        single = {e[0] for e in encoded if len(e) == 1} | {0x0D}  # CR becomes LF before sanitising
+        safe_alone = bytes(b for b in range(256) if b not in single)
+        leads: dict[int, set[bytes]] = {}
+        for e in encoded:
+            if len(e) > 1:
+                leads.setdefault(e[0], set()).add(e)
+        patterns = tuple(
+            (bytes([lead]), re.compile(_byte_alternatives(seqs).encode("latin-1")))
+            for lead, seqs in sorted(leads.items())
+        )
+        _UTF8_SCREEN = (safe_alone, patterns)
+    return _UTF8_SCREEN
+
+
+def _utf8_is_safe(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` certainly decodes to text without :data:`UNSAFE` characters.
+
+    A few C-speed byte scans (``bytes.translate``, ``memchr``, literal-prefix searches)
+    instead of a character-class search over the decoded text.
+    """
+    safe_alone, patterns = _utf8_screen()
+    if data.translate(None, safe_alone):
+        return False
+    return not any(lead in data and pattern.search(data) is not None for lead, pattern in patterns)
+
+
 def _sanitize_lines(text: str, source: str) -> tuple[str, list[Diagnostic]]:
     """Strip unsafe characters, with one warning per affected line."""
     if UNSAFE.search(text) is None:
@@ -223,11 +270,16 @@ def _sanitize_lines(text: str, source: str) -> tuple[str, list[Diagnostic]]:
 
 def parse_text(text: str, source: str = "<text>") -> ParsedBulletin:
     """Parse one bulletin's decoded text. Never raises."""
+    return _parse_text(text, source, safe=False)
+
+
+def _parse_text(text: str, source: str, safe: bool) -> ParsedBulletin:
+    """:func:`parse_text`; ``safe`` when ``text`` is known to hold no :data:`UNSAFE` character."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text, sanitized = _sanitize_lines(text, source)
+    text, sanitized = (text, []) if safe else _sanitize_lines(text, source)
     parsed = _Parser(text, source).parse()
     if not sanitized:
         return parsed
@@ -287,7 +339,10 @@ def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulle
         raise LoadError(f"{source}: empty file, no articles")
     if "\x00" in text:
         raise LoadError(f"{source}: binary file (contains NUL characters), not a bulletin")
-    parsed = parse_text(text, source)
+    safe = False
+    if check_encoding(encoding) in ("utf-8", "utf-8-sig"):
+        safe = _utf8_is_safe(data[3:] if data.startswith(codecs.BOM_UTF8) else data)
+    parsed = _parse_text(text, source, safe)
     if not parsed.articles:
         raise LoadError(f"{source}: no articles found (expected a headline after a dateline like 04.07.2024)")
     return parsed
