@@ -166,7 +166,7 @@ def _make_app(options: Options) -> ReaderApp:
 
 def _timeline_line(article: Article, marker: str = "") -> str:
     when = article.date.isoformat() if article.date else "----------"
-    return f"{marker}{when} {article.time or '     '}  {article.headline}"
+    return f"{marker + ' ' if marker else ''}{when} {article.time or '     '}  {article.headline}"
 
 
 def _write_json(out: IO[str], library: Library, articles: Iterable[Article], extra: dict[str, dict[str, object]]) -> None:

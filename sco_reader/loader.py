@@ -19,7 +19,6 @@ from __future__ import annotations
 import codecs
 import functools
 import os
-import sys
 import re
 from datetime import date
 from pathlib import Path
@@ -204,17 +203,19 @@ def _byte_alternatives(sequences: set[bytes]) -> str:
 
 
 def _utf8_screen() -> tuple[bytes, tuple[tuple[bytes, re.Pattern[bytes]], ...]]:
-    """How :data:`UNSAFE` characters look in UTF-8 (derived from it once, a few ms).
+    """How :data:`UNSAFE` characters look in UTF-8, derived from it once (a few ms).
 
-    ``(bytes that are safe alone, ((lead byte, pattern of the multi-byte sequences it starts), ...))``.
+    ``(bytes that are safe alone, ((lead byte, pattern of the unsafe sequences it starts), ...))``.
+    Characters beyond the BMP (lead bytes F0-F4) all count as unsafe: rare, and they
+    only send a file down the exact character-by-character path.
     """
     global _UTF8_SCREEN
     if _UTF8_SCREEN is None:
-        everything = "".join(map(chr, range(sys.maxunicode + 1)))
-        unsafe = [c for c in UNSAFE.findall(everything) if not "\ud800" <= c <= "\udfff"]
-        encoded = [c.encode("utf-8") for c in unsafe]
-        single = {e[0] for e in encoded if len(e) == 1} | {0x0D}  # CR becomes LF before sanitising
-        safe_alone = bytes(b for b in range(256) if b not in single)
+        bmp = "".join(map(chr, range(0x10000)))
+        encoded = [c.encode("utf-8") for c in UNSAFE.findall(bmp) if not "\ud800" <= c <= "\udfff"]
+        # CR never reaches the sanitiser: it becomes LF first.
+        unsafe_alone = {e[0] for e in encoded if len(e) == 1} - {0x0D} | set(range(0xF0, 0xF5))
+        safe_alone = bytes(b for b in range(256) if b not in unsafe_alone)
         leads: dict[int, set[bytes]] = {}
         for e in encoded:
             if len(e) > 1:
