@@ -476,26 +476,33 @@ def archive(n: int, seed: int = 0, per_day: int = 30) -> Path:
     target = ARCHIVES / name
     manifest = {"version": FORMAT_VERSION, "articles": n, "seed": seed, "per_day": per_day}
     stamp = target / "MANIFEST.json"  # not *.txt: the loader does not see it
-    try:
-        if json.loads(stamp.read_text())["spec"] == manifest:
-            return target
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    if _current(stamp, manifest):
+        return target
     ARCHIVES.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=ARCHIVES))
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=ARCHIVES))  # renamed into place when complete
     try:
         paths = write_archive(staging, n, seed, per_day)
         size = sum(p.stat().st_size for p in paths)
         (staging / "MANIFEST.json").write_text(
             json.dumps({"spec": manifest, "files": len(paths), "bytes": size}, indent=1) + "\n"
         )
-        if target.exists():
+        if target.exists():  # stale (older generator or interrupted): replace it
             shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException:
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if not _current(stamp, manifest):  # not another process that just finished the same archive
+                raise
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
+
+
+def _current(stamp: Path, manifest: dict[str, int]) -> bool:
+    try:
+        return json.loads(stamp.read_text())["spec"] == manifest
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

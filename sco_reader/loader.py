@@ -20,6 +20,7 @@ import codecs
 import functools
 import os
 import re
+from array import array
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -163,7 +164,7 @@ class _Parser:
     def article(
         self, first: int, stop: int, when: date | None, when_time: str | None, dated: bool, meta_line: int
     ) -> None:
-        """Make an article of ``lines[first:stop]``, the lines between one dateline (or the start) and the next."""
+        """Make an article of ``lines[first:stop]``: from one dateline (or the start) to the next."""
         lines = self.lines
         index = first
         while index < stop:
@@ -211,8 +212,10 @@ def _utf8_screen() -> tuple[bytes, tuple[tuple[bytes, re.Pattern[bytes]], ...]]:
     """
     global _UTF8_SCREEN
     if _UTF8_SCREEN is None:
-        bmp = "".join(map(chr, range(0x10000)))
-        encoded = [c.encode("utf-8") for c in UNSAFE.findall(bmp) if not "\ud800" <= c <= "\udfff"]
+        # Every BMP character but the surrogates, without making 63k one-character strings.
+        codes = array("H", range(0xD800)) + array("H", range(0xE000, 0x10000))
+        bmp = codes.tobytes().decode("utf-16-le")
+        encoded = [c.encode("utf-8") for c in UNSAFE.findall(bmp)]
         # CR never reaches the sanitiser: it becomes LF first.
         unsafe_alone = {e[0] for e in encoded if len(e) == 1} - {0x0D} | set(range(0xF0, 0xF5))
         safe_alone = bytes(b for b in range(256) if b not in unsafe_alone)
@@ -237,7 +240,10 @@ def _utf8_is_safe(data: bytes) -> bool:
     safe_alone, patterns = _utf8_screen()
     if data.translate(None, safe_alone):
         return False
-    return not any(lead in data and pattern.search(data) is not None for lead, pattern in patterns)
+    for lead, pattern in patterns:
+        if lead in data and pattern.search(data) is not None:
+            return False
+    return True
 
 
 def _sanitize_lines(text: str, source: str) -> tuple[str, list[Diagnostic]]:
@@ -330,7 +336,11 @@ def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulle
     """Read, decode and parse one bulletin file; :class:`LoadError` when it is not one."""
     source = str(path)
     try:
-        data = Path(path).read_bytes()
+        if isinstance(path, Path):  # what Path(path).read_bytes() does, without a copy of the Path
+            with open(path, "rb") as stream:
+                data = stream.read()
+        else:
+            data = Path(path).read_bytes()
     except IsADirectoryError:
         raise LoadError(f"{source}: is a directory") from None
     except OSError as error:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -124,36 +123,27 @@ class ParsedBulletin:
     """Anomalies, in line order."""
 
 
-_mark_patterns: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = None
+_bmp_marks: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _char_class(codes: list[int]) -> str:
-    spans: list[list[int]] = []
-    for code in codes:
-        if spans and spans[-1][1] == code - 1:
-            spans[-1][1] = code
-        else:
-            spans.append([code, code])
-    return "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in spans)
+def _marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``(BMP combining mark or any astral character, BMP combining mark)`` patterns.
 
-
-def _marks() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """Patterns for the code points :func:`unicodedata.combining` calls marks (built once, ~50 ms).
-
-    ``(mark or astral character, BMP mark, astral mark)``: a class of BMP characters
-    compiles to a lookup table, one with astral ranges to a slow list of ranges.
+    Built once from :func:`unicodedata.combining` (a few ms). A class of BMP characters
+    compiles to a lookup table; astral marks are left to :func:`_normalise`'s slow path.
     """
-    global _mark_patterns
-    if _mark_patterns is None:
-        marks = list(map(ord, filter(unicodedata.combining, map(chr, range(sys.maxunicode + 1)))))
-        bmp = _char_class([m for m in marks if m <= 0xFFFF])
-        astral = _char_class([m for m in marks if m > 0xFFFF])
-        _mark_patterns = (
-            re.compile(f"[{bmp}\U00010000-\U0010ffff]"),
-            re.compile(f"[{bmp}]"),
-            re.compile(f"[{astral}]"),
-        )
-    return _mark_patterns
+    global _bmp_marks
+    if _bmp_marks is None:
+        spans: list[list[int]] = []
+        for mark in map(ord, filter(unicodedata.combining, map(chr, range(0x10000)))):
+            if spans and spans[-1][1] == mark - 1:
+                spans[-1][1] = mark
+            else:
+                spans.append([mark, mark])
+        marks = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in spans)
+        _bmp_marks = (re.compile(f"[{marks}\U00010000-\U0010ffff]"), re.compile(f"[{marks}]"))
+    return _bmp_marks
 
 
 def _normalise(text: str) -> str:
@@ -163,15 +153,14 @@ def _normalise(text: str) -> str:
         return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     if not decomposed.isascii():
-        suspect, bmp, astral = _marks()
+        suspect, bmp_marks = _marks()
         if suspect.search(decomposed) is not None:
-            decomposed = bmp.sub("", decomposed)
+            decomposed = bmp_marks.sub("", decomposed)
             if _ASTRAL.search(decomposed) is not None:
-                decomposed = astral.sub("", decomposed)
+                combining = unicodedata.combining
+                for mark in [c for c in set(decomposed) if combining(c)]:
+                    decomposed = decomposed.replace(mark, "")
     return " ".join(decomposed.split())
-
-
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def content_key(headline: str, when: date | None, first_paragraph: str) -> str:
@@ -217,7 +206,8 @@ class Library:
         """
         seen = self._seen
         ids = [article.id for article in parsed.articles]
-        if seen.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
+        unique = set(ids)
+        if len(unique) == len(ids) and seen.keys().isdisjoint(unique):
             # Nothing repeats (the usual case): every id is seen for the first time.
             seen.update(dict.fromkeys(ids, 1))
             added = list(parsed.articles)

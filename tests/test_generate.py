@@ -58,3 +58,18 @@ def test_archive_shape_is_realistic(tmp_path: Path) -> None:
     assert any("\u0400" <= a.headline[0] <= "\u04ff" for a in articles)  # some Cyrillic stories
     assert all(6 <= len(a.paragraphs) <= 16 or "\u0400" <= a.headline[0] <= "\u04ff" for a in articles)
     assert len({a.headline for a in articles}) > 500
+
+
+def test_cached_archive_is_made_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bench.generate as generate
+
+    monkeypatch.setattr(generate, "ARCHIVES", tmp_path)
+    root = generate.archive(40, per_day=10)
+    assert root == tmp_path / "40-s0-d10"
+    first = _files(root)
+    assert len(first) == 4 and (root / "MANIFEST.json").is_file()
+    stamp = (root / "MANIFEST.json").stat().st_mtime_ns
+    assert generate.archive(40, per_day=10) == root
+    assert (root / "MANIFEST.json").stat().st_mtime_ns == stamp  # reused, not rewritten
+    assert [p.name for p in tmp_path.iterdir()] == ["40-s0-d10"]  # no staging directory left behind
+    assert len(load_library([root]).articles) == 40

@@ -1,7 +1,10 @@
-"""The article pane: headline, date, source, length, then the paragraphs.
+"""The article pane: headline, date, length, source, then the paragraphs.
 
-Everything from the bulletin is wrapped in ``rich.text.Text`` before it reaches
-a widget, so ``[bold]`` or ``[@click=app.quit]`` in an article is shown as typed.
+A Line API widget: an article is laid out once per width into lines (Rich does the
+wrapping), and a frame draws only the visible ones, so moving to the next article
+costs a few milliseconds whatever its length. Everything from the bulletin is
+wrapped in ``rich.text.Text`` before it is drawn, so ``[bold]`` or
+``[@click=app.quit]`` in an article is shown as typed.
 """
 
 from __future__ import annotations
@@ -9,16 +12,22 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from rich.console import Group, RenderableType
+from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual import events
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ..model import Article
 
 Highlighter = Callable[[str], Sequence[tuple[int, int]]]
 """Given a text, the character spans to highlight."""
+
+MARGIN = 2
+"""Blank columns either side of the text."""
 
 
 def full_date(article: Article) -> str:
@@ -29,7 +38,7 @@ def full_date(article: Article) -> str:
     return f"{when}, {article.time}" if article.time else when
 
 
-def _marked(text: str, highlighter: Highlighter | None, style: str = "reverse") -> Text:
+def _marked(text: str, highlighter: Highlighter | None, style: Style | str = "reverse") -> Text:
     rich_text = Text(text)
     if highlighter is not None:
         for start, end in highlighter(text):
@@ -37,7 +46,9 @@ def _marked(text: str, highlighter: Highlighter | None, style: str = "reverse") 
     return rich_text
 
 
-def render_body(paragraphs: Sequence[str], highlighter: Highlighter | None = None) -> RenderableType:
+def render_body(
+    paragraphs: Sequence[str], highlighter: Highlighter | None = None, match_style: Style | str = "reverse"
+) -> RenderableType:
     """Paragraphs with a blank line between them; runs of ``- `` items as a bulleted list."""
     parts: list[RenderableType] = []
     items: Table | None = None
@@ -50,24 +61,26 @@ def render_body(paragraphs: Sequence[str], highlighter: Highlighter | None = Non
                 if parts:
                     parts.append(Text(""))
                 parts.append(items)
-            items.add_row(Text("•"), _marked(paragraph[2:], highlighter))
+            items.add_row(Text("•"), _marked(paragraph[2:], highlighter, match_style))
             continue
         items = None
         if parts:
             parts.append(Text(""))
-        parts.append(_marked(paragraph, highlighter))
+        parts.append(_marked(paragraph, highlighter, match_style))
     return Group(*parts)
 
 
-class ArticleView(VerticalScroll, can_focus=True):
+class ArticleView(ScrollView, can_focus=True):
     """Shows one article; scrolls; its border subtitle says where it stands ("4 / 9")."""
+
+    COMPONENT_CLASSES = {"article--title", "article--meta", "article--match"}
 
     DEFAULT_CSS = """
     ArticleView {
-        padding: 0 2;
-        & > #article-title { text-style: bold; color: $text-primary; margin-top: 1; }
-        & > #article-meta { color: $text-muted; margin-bottom: 1; }
-        & > #article-body { margin-bottom: 1; }
+        overflow-x: hidden;
+        & > .article--title { color: $text-primary; text-style: bold; }
+        & > .article--meta { color: $text-muted; }
+        & > .article--match { background: $warning 40%; text-style: bold; }
     }
     """
 
@@ -75,11 +88,10 @@ class ArticleView(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.article: Article | None = None
         """The article on show."""
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="article-title", markup=False)
-        yield Static(id="article-meta", markup=False)
-        yield Static(id="article-body", markup=False)
+        self._highlighter: Highlighter | None = None
+        self._empty_message = ""
+        self._lines: list[Strip] = []
+        self._laid_out_width = -1
 
     def show(
         self,
@@ -90,31 +102,71 @@ class ArticleView(VerticalScroll, can_focus=True):
         keep_scroll: bool = False,
     ) -> None:
         """Display ``article`` (``None`` shows an empty pane) as number ``position`` of ``total``."""
-        title = self.query_one("#article-title", Static)
-        meta = self.query_one("#article-meta", Static)
-        body = self.query_one("#article-body", Static)
         self.article = article
-        if article is None:
-            title.update(Text("No article"))
-            meta.update(Text("Nothing matches; press u or F to show all articles." if total == 0 else ""))
-            body.update(Text(""))
-            self.border_subtitle = ""
-            return
-        title.update(_marked(article.headline or "(no headline)", highlighter))
-        words = article.word_count
-        meta.update(
-            Text.assemble(
-                full_date(article),
-                " · ",
-                f"{words:,} words, {article.reading_minutes} min read",
-                "\n",
-                (f"{article.source}:{article.line}", "italic"),
-            )
-        )
-        body.update(render_body(article.paragraphs, highlighter))
-        self.border_subtitle = f"{position} / {total}" if total else ""
+        self._highlighter = highlighter
+        self._empty_message = "Nothing to show here; press u or F to show all articles." if total == 0 else ""
+        self.border_subtitle = f"{position} / {total}" if article is not None and total else ""
+        self._layout()
         if not keep_scroll:
-            self.scroll_home(animate=False, immediate=True)
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+
+    def _renderable(self) -> RenderableType:
+        article = self.article
+        if article is None:
+            return Group(Text(""), Text("No article", style=self.get_component_rich_style("article--title")),
+                         Text(self._empty_message))
+        match_style = self.get_component_rich_style("article--match")
+        title = _marked(article.headline or "(no headline)", self._highlighter, match_style)
+        title.stylize(self.get_component_rich_style("article--title"), 0)
+        meta = Text.assemble(
+            full_date(article),
+            " · ",
+            f"{article.word_count:,} words, {article.reading_minutes} min read",
+            "\n",
+            (f"{article.source}:{article.line}", "italic"),
+            style=self.get_component_rich_style("article--meta"),
+        )
+        return Group(Text(""), title, meta, Text(""), render_body(article.paragraphs, self._highlighter, match_style), Text(""))
+
+    def _layout(self) -> None:
+        """Wrap the article to the current width (once per article and width)."""
+        width = self.scrollable_content_region.width
+        text_width = max(1, width - 2 * MARGIN)
+        console = self.app.console
+        options = console.options.update(width=text_width, highlight=False, markup=False, height=None)
+        base = self.rich_style
+        lines = console.render_lines(self._renderable(), options, pad=True, new_lines=False)
+        margin = [Segment(" " * MARGIN)] if width > 2 * MARGIN else []
+        self._lines = [
+            Strip(list(Segment.apply_style([*margin, *line, *margin], base)), width).crop_extend(0, width, base)
+            for line in lines
+        ]
+        self._laid_out_width = width
+        self.virtual_size = Size(width, len(self._lines))
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._relayout, init=False)
+
+    def _relayout(self) -> None:
+        self._layout()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.scrollable_content_region.width != self._laid_out_width:
+            self._layout()
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        row = y + self.scroll_offset.y
+        if 0 <= row < len(self._lines):
+            return self._lines[row]
+        return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+
+    @property
+    def text_lines(self) -> list[str]:
+        """The laid-out article as plain lines (for tests and copying)."""
+        return [strip.text.strip() for strip in self._lines]
 
     @property
     def at_end(self) -> bool:

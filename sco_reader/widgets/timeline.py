@@ -327,6 +327,9 @@ class Timeline(ScrollView, can_focus=True):
             if article is not None:
                 self.post_message(self.Selected(self, article))
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self.refresh_marks, init=False)
+
     def on_resize(self, event: events.Resize) -> None:
         self._render_cache.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
@@ -337,14 +340,14 @@ class Timeline(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         row = y + self.scroll_offset.y
-        base = self.rich_style
         if not 0 <= row < len(self._rows) or width <= 0:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
         value = self._rows[row]
         cursor = row == self.cursor_row
         key = (row, width, cursor, self.has_focus)
         strip = self._render_cache.get(key)
         if strip is None:
+            base = self.rich_style
             text = self._heading_text(-value - 1) if value < 0 else self._entry_text(value)
             if cursor:
                 text.stylize(self.get_component_rich_style("timeline--cursor"))

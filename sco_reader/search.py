@@ -1,0 +1,1145 @@
+"""Typo-tolerant search over articles as the user types (pure: no Textual).
+
+Text is *normalised* (casefold; NFKD with combining marks stripped, so ``Türkiye`` is
+``turkiye``; Kazakh letters folded to their Russian-keyboard twins, ``қ`` → ``к``, so Kazakh
+still matches itself and is found when typed without a Kazakh layout) and split into
+*tokens*: runs of letters and digits, plus the glued whole of hyphenated or apostrophised
+words (``2024-25`` gives ``2024``, ``25`` and ``202425``).
+
+One vocabulary (token → id) is shared by a headline index and a body index (token id →
+ascending article indexes). :meth:`SearchEngine.extend` indexes headlines at once; bodies
+are indexed in chunks by :meth:`SearchEngine.index_pending` (call it from idle time or a
+worker) and, at the latest, before a search.
+
+A query word is first resolved against the vocabulary, not the articles: the exact token,
+tokens it prefixes (sorted vocabulary + bisect), one-edit typos and transpositions (edit
+variants looked up as whole tokens and as prefixes of longer ones), two-edit typos of long
+words (rapidfuzz OSA over tokens with the same first letter) and, in headlines, infixes.
+Its article sets are unions of the matched tokens' postings. Resolutions are cached per
+word, so a keystroke only resolves the word being typed.
+
+Ranking: articles matching more query terms first; then a score mixing IDF-weighted match
+quality (exact > prefix > typo > infix, a body match worth 0.4 of a headline match) with
+bonuses for query words adjacent in the headline or best paragraph and for how much of the
+headline the query covers.
+
+Query syntax (fzf-like): words are fuzzy and all must match (articles missing one rank after
+those matching all); ``'word`` exact substring; ``^word`` headline starts with; ``word$``
+headline ends with; ``!word`` (also ``!^word``, ``!word$``) excludes; ``a | b`` either;
+``@date`` (``@2024-07-04``, ``@04.07``, ``@jul``, ``@2024``) keeps articles of that date;
+``\\ `` escapes a space.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import re
+import threading
+import time
+import unicodedata
+from array import array
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from itertools import repeat
+from typing import Iterable, Literal, Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .dates import DateSpec, parse_date_spec
+from .model import Article
+
+__all__ = [
+    "Hit",
+    "Query",
+    "SearchEngine",
+    "Term",
+    "highlight_spans",
+    "normalise",
+    "parse_query",
+    "tokenise",
+]
+
+# --------------------------------------------------------------------------- quality levels
+
+EXACT = 1.0
+"""Quality of a token equal to the query word."""
+PREFIX = 0.8
+"""Quality of a token the query word starts (``yermek`` → ``yermekbayev``)."""
+FUZZY = 0.7
+"""Quality of a token one edit (or one transposition) away."""
+FUZZY_PREFIX = 0.6
+"""Quality of a token whose beginning is one edit away (typo in a half-typed word)."""
+FUZZY2 = 0.55
+"""Quality of a token two edits away (query words of 8+ characters)."""
+INFIX = 0.45
+"""Quality of a token containing the query word inside (headlines only, 4+ characters)."""
+BODY_WEIGHT = 0.4
+"""A body match is worth this fraction of the same match in the headline."""
+BOTH_BONUS = 0.05
+"""Added to a word's quality when it matches both headline and body."""
+PHRASE_BONUS = 0.3
+"""Bonus when consecutive query words are adjacent, in order, in the headline."""
+COVER_BONUS = 0.2
+"""Bonus proportional to the share of headline words the query matched."""
+BODY_PHRASE_BONUS = 0.15
+"""Bonus when consecutive query words are adjacent in the best paragraph."""
+HEAD_BONUS_MAX = PHRASE_BONUS + COVER_BONUS
+BONUS_MAX = HEAD_BONUS_MAX + BODY_PHRASE_BONUS
+RANK_CAP = 1500
+"""Hits matching equally many terms are all ordered by score up to this many; beyond it the
+first :data:`RANK_CAP` (most headline-matched groups first, then input order) are scored and
+the rest follow in that order. Keeps one-letter queries over 100k articles fast."""
+BODY_CHUNK = 256
+"""Articles per body-indexing step (the time budget is checked between steps)."""
+
+# --------------------------------------------------------------------------- normalisation
+
+_MARKS = re.compile("[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_FOLD = str.maketrans(
+    {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ı": "i"}
+)
+_WORD = re.compile(r"[^\W_]+")
+_JOINERS = "-'’‘‐‑–"
+_GLUED = re.compile(r"[^\W_]+(?:[" + _JOINERS + r"][^\W_]+)+")
+_UNJOIN = str.maketrans(dict.fromkeys(_JOINERS))
+_ASCII_SPLIT = {i: " " for i in range(128) if not chr(i).isalnum() and not chr(i).isspace()}
+_ASCII_GLUE = {**_ASCII_SPLIT, ord("-"): None, ord("'"): None}
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_CHAR_CACHE: dict[str, str] = {}
+_PREFIX_ORDER = {0: 0, 1: 1, -1: 2}
+"""Which matched prefix length wins for a fuzzy prefix: the typed length, one more, one less."""
+
+
+def normalise(text: str) -> str:
+    """Casefold, strip diacritics (NFKD) and fold Kazakh letters: ``Türkiye`` → ``turkiye``."""
+    if text.isascii():
+        return text.lower()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold())).translate(_FOLD)
+
+
+def _normalise_mapped(text: str) -> tuple[str, list[int] | None]:
+    """:func:`normalise` plus, per output character, the index of the input character it
+    came from (``None`` when they coincide, i.e. for ASCII)."""
+    if text.isascii():
+        return text.lower(), None
+    pieces: list[str] = []
+    origin: list[int] = []
+    cache = _CHAR_CACHE
+    for i, char in enumerate(text):
+        folded = cache.get(char)
+        if folded is None:
+            folded = cache[char] = normalise(char)
+        if folded:
+            pieces.append(folded)
+            if len(folded) == 1:
+                origin.append(i)
+            else:
+                origin.extend(repeat(i, len(folded)))
+    return "".join(pieces), origin
+
+
+def tokenise(text: str) -> list[str]:
+    """Tokens of already normalised text, in order: words, then glued hyphenated wholes."""
+    if text.isascii():
+        tokens = text.translate(_ASCII_SPLIT).split()
+        if "-" in text or "'" in text:
+            tokens += [g.translate(_UNJOIN) for g in _GLUED.findall(text)]
+        return tokens
+    tokens = _WORD.findall(text)
+    if any(j in text for j in _JOINERS):
+        tokens += [g.translate(_UNJOIN) for g in _GLUED.findall(text)]
+    return tokens
+
+
+def _index_tokens(text: str) -> set[str]:
+    """Distinct tokens of normalised text (fast path for indexing large bodies)."""
+    if text.isascii():
+        tokens = set(text.translate(_ASCII_SPLIT).split())
+        if "-" in text or "'" in text:
+            tokens.update(text.translate(_ASCII_GLUE).split())
+        return tokens
+    tokens = set(_WORD.findall(text))
+    if any(j in text for j in _JOINERS):
+        tokens.update(g.translate(_UNJOIN) for g in _GLUED.findall(text))
+    return tokens
+
+
+def _words(text: str) -> list[str]:
+    """Word tokens of normalised text in order (no glued wholes)."""
+    if text.isascii():
+        return text.translate(_ASCII_SPLIT).split()
+    return _WORD.findall(text)
+
+
+def _positions(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, token)`` for each token of normalised text, glued wholes included."""
+    found = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    if any(j in text for j in _JOINERS):
+        found += [(m.start(), m.end(), m.group().translate(_UNJOIN)) for m in _GLUED.finditer(text)]
+    return found
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _to_original(spans: list[tuple[int, int]], origin: list[int] | None) -> tuple[tuple[int, int], ...]:
+    if origin is None:
+        return tuple(spans)
+    return tuple(_merge((origin[s], origin[e - 1] + 1) for s, e in spans if e > s))
+
+
+# --------------------------------------------------------------------------- the token relation
+
+
+def match_token(word: str, token: str) -> tuple[float, int, int] | None:
+    """How normalised query ``word`` matches normalised ``token``, the reference definition.
+
+    Returns ``(quality, start, end)`` with the matched range inside ``token``, or ``None``.
+    The engine computes the same relation through its indexes (one-edit variants are drawn
+    from the vocabulary's own alphabet).
+    """
+    n = len(word)
+    if token == word:
+        return (EXACT, 0, n)
+    if token.startswith(word):
+        return (PREFIX, 0, n)
+    best: tuple[float, int, int] | None = None
+    if n >= 4:
+        distance = OSA.distance(word, token, score_cutoff=2)
+        if distance <= 1:
+            return (FUZZY, 0, len(token))
+        if n >= 5:
+            lengths = (n, n + 1, n - 1) if n >= 6 else (n, n + 1)
+            for m in lengths:
+                if m < len(token) and OSA.distance(word, token[:m], score_cutoff=1) <= 1:
+                    return (FUZZY_PREFIX, 0, m)
+        if n >= 8 and distance == 2 and token[:1] == word[:1]:
+            return (FUZZY2, 0, len(token))
+        at = token.find(word)
+        if at > 0:
+            best = (INFIX, at, at + n)
+    return best
+
+
+# --------------------------------------------------------------------------- queries
+
+TermKind = Literal["fuzzy", "exact", "prefix", "suffix", "equal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word of a query, operators stripped."""
+
+    kind: TermKind
+    """``fuzzy`` (plain word), ``exact`` (``'w``), ``prefix`` (``^w``), ``suffix`` (``w$``), ``equal`` (``^w$``)."""
+    text: str
+    """The normalised word as typed (may hold punctuation, e.g. ``2024-25``)."""
+    parts: tuple[str, ...]
+    """Its alphanumeric runs (``("2024", "25")``); a fuzzy term matches when all parts do."""
+    negated: bool = False
+    """``!`` excludes articles the term matches."""
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: AND of OR-groups, exclusions and date filters."""
+
+    groups: tuple[tuple[Term, ...], ...] = ()
+    """Positive terms; each group matches when any of its terms does (``a | b``)."""
+    exclude: tuple[Term, ...] = ()
+    """Negated terms: articles any of them matches are dropped."""
+    dates: tuple[DateSpec, ...] = ()
+    """``@`` filters, all of which an article's date must match."""
+    ignored: tuple[str, ...] = ()
+    """Tokens that could not be used (``@`` not a date yet, a lone operator)."""
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to search for or filter on."""
+        return not (self.groups or self.exclude or self.dates)
+
+
+def _split_query(query: str) -> list[str]:
+    out: list[str] = []
+    current: list[str] = []
+    escaped = False
+    for char in query:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char.isspace():
+            if current:
+                out.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+    if escaped:
+        current.append("\\")
+    if current:
+        out.append("".join(current))
+    return out
+
+
+def _make_term(raw: str) -> Term | None:
+    negated = raw.startswith("!")
+    if negated:
+        raw = raw[1:]
+    kind: TermKind = "fuzzy"
+    if raw.startswith("'"):
+        kind, raw = "exact", raw[1:]
+    elif raw.startswith("^"):
+        kind, raw = "prefix", raw[1:]
+        if len(raw) > 1 and raw.endswith("$"):
+            kind, raw = "equal", raw[:-1]
+    elif len(raw) > 1 and raw.endswith("$"):
+        kind, raw = "suffix", raw[:-1]
+    if negated and kind == "fuzzy":
+        kind = "exact"
+    text = normalise(raw)
+    parts = tuple(_WORD.findall(text))
+    if not parts:
+        return None
+    if kind in ("prefix", "equal"):
+        text = re.sub(r"^[\W_]+", "", text)
+    if kind in ("suffix", "equal"):
+        text = re.sub(r"[\W_]+$", "", text)
+    return Term(kind, text, parts, negated)
+
+
+def parse_query(query: str, today: date | None = None) -> Query:
+    """Parse what the user typed (see the module docstring for the syntax).
+
+    ``today`` anchors relative dates (``@yesterday``); it defaults to the real today.
+    """
+    groups: list[list[Term]] = []
+    exclude: list[Term] = []
+    dates: list[DateSpec] = []
+    ignored: list[str] = []
+    pending_or = False
+    for raw in _split_query(query):
+        if raw == "|":
+            pending_or = bool(groups)
+            continue
+        if raw.startswith("@"):
+            spec = parse_date_spec(raw[1:], today) if len(raw) > 1 else None
+            if spec is None:
+                ignored.append(raw)
+            else:
+                dates.append(spec)
+            pending_or = False
+            continue
+        term = _make_term(raw)
+        if term is None:
+            ignored.append(raw)
+        elif term.negated:
+            exclude.append(term)
+        elif pending_or:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+    return Query(
+        tuple(tuple(dict.fromkeys(g)) for g in groups),
+        tuple(dict.fromkeys(exclude)),
+        tuple(dict.fromkeys(dates)),
+        tuple(ignored),
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result."""
+
+    index: int
+    """Index into the articles the engine was given (in :meth:`SearchEngine.extend` order)."""
+    score: float
+    """Higher is better; the integer part is how many query terms (OR-groups) matched."""
+    headline_spans: tuple[tuple[int, int], ...]
+    """``(start, end)`` character ranges of ``article.headline`` that matched."""
+    paragraph: int | None
+    """Index of the best-matching paragraph when the query (also) matched the body, else ``None``."""
+    paragraph_spans: tuple[tuple[int, int], ...]
+    """Matched ranges inside that paragraph."""
+
+
+@dataclass(slots=True)
+class _Part:
+    """One alphanumeric query word resolved against the index."""
+
+    matches: dict[int, tuple[float, int, int]]
+    """Matched token id → (quality, start, end of the matched range in the token)."""
+    head: list[tuple[float, set[int]]]
+    """Headline article sets per quality level, best first."""
+    body: list[tuple[float, set[int]]]
+    """Body article sets per quality level, best first."""
+    head_any: set[int]
+    body_any: set[int]
+
+
+@dataclass(slots=True)
+class _TermIndex:
+    term: Term
+    parts: tuple[_Part, ...]
+    """Resolved parts (token-level terms); empty for phrase/anchor terms scored as a whole."""
+    head: set[int]
+    """Articles whose headline the term matches."""
+    body: set[int]
+    """Articles whose body the term matches."""
+    any: set[int]
+
+
+@dataclass(slots=True)
+class _Group:
+    terms: tuple[_TermIndex, ...]
+    any: set[int]
+    head: set[int]
+    weight: float = 1.0
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Everything a search needs about one parsed query, cached between keystrokes."""
+
+    groups: list[_Group]
+    slots: list[dict[int, tuple[float, int, int]] | None]
+    """Token matchers in query order, for phrase adjacency (``None`` breaks the chain)."""
+    mask: dict[int, int]
+    """Token id → bit set of the slots it matches."""
+    weight_sum: float
+    pairs: int
+    """Adjacent slot pairs that can form a phrase."""
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class SearchEngine:
+    """Incremental index over articles and the ranked, highlighted search on it.
+
+    Thread-safe: :meth:`extend`, :meth:`index_pending` and :meth:`search` may be called from
+    different threads (they serialise on a lock).
+    """
+
+    def __init__(self, articles: Sequence[Article] = (), *, today: date | None = None) -> None:
+        self._lock = threading.RLock()
+        self._today = today
+        self._articles: list[Article] = []
+        self._vocab: dict[str, int] = {}
+        self._tokens: list[str] = []
+        self._hpost: defaultdict[int, list[int]] = defaultdict(list)
+        self._bpost: defaultdict[int, array] = defaultdict(partial(array, "I"))
+        self._head_tok = array("I")
+        """Word token ids of every headline, concatenated (for phrase and coverage bonuses)."""
+        self._head_off = array("I", [0])
+        self._anchor: list[str] = []
+        """Normalised headlines without leading/trailing punctuation (for ``^`` and ``$``)."""
+        self._by_date: dict[date | None, list[int]] = {}
+        self._body_done = 0
+        self._generation = 0
+        self._synced = 0
+        self._sorted: list[str] = []
+        self._blobs: list[tuple[int, str, array]] = []
+        self._chars: set[str] = set()
+        self._alphabets: dict[frozenset[str], str] = {}
+        self._cache_generation = -1
+        self._parts: dict[tuple[str, str], _Part] = {}
+        self._terms: dict[Term, _TermIndex] = {}
+        self._plans: dict[Query, _Plan] = {}
+        self._date_sets: dict[tuple[DateSpec, ...], set[int]] = {}
+        self.last_total = 0
+        """How many articles matched every term (or the listing) in the last :meth:`search`."""
+        if articles:
+            self.extend(articles)
+
+    # ------------------------------------------------------------------ building
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    @property
+    def articles(self) -> Sequence[Article]:
+        """The indexed articles, in :meth:`extend` order."""
+        return self._articles
+
+    @property
+    def pending(self) -> int:
+        """Articles whose body is not indexed yet."""
+        return len(self._articles) - self._body_done
+
+    def extend(self, articles: Sequence[Article]) -> None:
+        """Add articles: their headlines are indexed now, their bodies queued."""
+        with self._lock:
+            vocab = self._vocab
+            tokens = self._tokens
+            hpost = self._hpost
+            head_tok = self._head_tok
+            head_off = self._head_off
+            anchor = self._anchor
+            by_date = self._by_date
+            index = len(self._articles)
+            for article in articles:
+                norm = normalise(article.headline)
+                words = _words(norm)
+                ids = []
+                for token in words:
+                    tid = vocab.get(token)
+                    if tid is None:
+                        tid = vocab[token] = len(tokens)
+                        tokens.append(token)
+                    ids.append(tid)
+                head_tok.extend(ids)
+                head_off.append(len(head_tok))
+                distinct = set(ids)
+                if "-" in norm or "'" in norm or not norm.isascii():
+                    for token in tokenise(norm)[len(words) :]:
+                        tid = vocab.get(token)
+                        if tid is None:
+                            tid = vocab[token] = len(tokens)
+                            tokens.append(token)
+                        distinct.add(tid)
+                for tid in distinct:
+                    hpost[tid].append(index)
+                anchor.append(_EDGE.sub("", norm))
+                by_date.setdefault(article.date, []).append(index)
+                index += 1
+            self._articles.extend(articles)
+            self._generation += 1
+
+    def index_pending(self, budget: float | None = None) -> int:
+        """Index queued bodies, for at most ``budget`` seconds (all when ``None``).
+
+        Returns how many bodies are still pending. Cheap to call when nothing is.
+        """
+        with self._lock:
+            start = self._body_done
+            total = len(self._articles)
+            if start >= total:
+                return 0
+            deadline = None if budget is None else time.perf_counter() + budget
+            vocab = self._vocab
+            tokens = self._tokens
+            bpost = self._bpost
+            get_post = bpost.__getitem__
+            append = array.append
+            articles = self._articles
+            position = start
+            while position < total:
+                stop = min(total, position + BODY_CHUNK)
+                for a in range(position, stop):
+                    found = _index_tokens(normalise("\n".join(articles[a].paragraphs)))
+                    ids = []
+                    get = vocab.get
+                    for token in found:
+                        tid = get(token)
+                        if tid is None:
+                            tid = vocab[token] = len(tokens)
+                            tokens.append(token)
+                        ids.append(tid)
+                    deque(map(append, map(get_post, ids), repeat(a)), maxlen=0)
+                position = stop
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+            self._body_done = position
+            self._generation += 1
+            return total - position
+
+    def _sync(self) -> None:
+        """Bring vocabulary helpers up to date and drop caches after the index grew."""
+        if self._cache_generation == self._generation:
+            return
+        tokens = self._tokens
+        if len(tokens) > self._synced:
+            new = tokens[self._synced :]
+            self._sorted.extend(new)
+            self._sorted.sort()
+            self._chars.update("".join(new))
+            self._alphabets.clear()
+            if len(self._blobs) >= 16:
+                self._blobs.clear()
+                new, first = tokens, 0
+            else:
+                first = self._synced
+            for at in range(0, len(new), 65536):
+                chunk = new[at : at + 65536]
+                starts = array("I", [0])
+                offset = 0
+                for token in chunk:
+                    offset += len(token) + 1
+                    starts.append(offset)
+                self._blobs.append((first + at, "\n".join(chunk) + "\n", starts))
+            self._synced = len(tokens)
+        self._parts.clear()
+        self._terms.clear()
+        self._plans.clear()
+        self._date_sets.clear()
+        self._cache_generation = self._generation
+
+    # ------------------------------------------------------------------ resolving words
+
+    def _alphabet(self, word: str) -> str:
+        """Characters substituted or inserted when generating one-edit variants of ``word``."""
+        chars = self._chars
+        if len(chars) <= 160:
+            key = frozenset()
+        else:
+            key = frozenset(("a" if c.isascii() else ord(c) >> 7) for c in word)
+        alphabet = self._alphabets.get(key)
+        if alphabet is None:
+            if not key:
+                picked = chars
+            else:
+                picked = {c for c in chars if c.isdigit() or ("a" if c.isascii() else ord(c) >> 7) in key}
+            alphabet = self._alphabets[key] = "".join(sorted(picked))
+        return alphabet
+
+    def _prefixed(self, prefix: str) -> list[str]:
+        ordered = self._sorted
+        lo = bisect.bisect_left(ordered, prefix)
+        hi = bisect.bisect_left(ordered, prefix + "\U0010ffff", lo)
+        return ordered[lo:hi]
+
+    def _substring_ids(self, word: str) -> list[tuple[int, int]]:
+        """``(token id, offset)`` of every vocabulary token containing ``word``."""
+        found: list[tuple[int, int]] = []
+        for first, blob, starts in self._blobs:
+            at = blob.find(word)
+            while at >= 0:
+                k = bisect.bisect_right(starts, at) - 1
+                found.append((first + k, at - starts[k]))
+                at = blob.find(word, starts[k + 1])
+        return found
+
+    def _resolve(self, word: str, kind: str) -> _Part:
+        key = (kind, word)
+        part = self._parts.get(key)
+        if part is not None:
+            return part
+        vocab = self._vocab
+        matches: dict[int, tuple[float, int, int]] = {}
+        n = len(word)
+
+        def add(tid: int, quality: float, start: int, end: int) -> None:
+            old = matches.get(tid)
+            if old is None or quality > old[0]:
+                matches[tid] = (quality, start, end)
+            elif quality == old[0] == FUZZY_PREFIX and _PREFIX_ORDER[end - n] < _PREFIX_ORDER[old[2] - n]:
+                matches[tid] = (quality, start, end)  # the same prefix length match_token reports
+
+        if kind == "exact":
+            for tid, offset in self._substring_ids(word):
+                if tid not in matches:
+                    matches[tid] = (EXACT, offset, offset + n)
+        else:
+            tid = vocab.get(word)
+            if tid is not None:
+                matches[tid] = (EXACT, 0, n)
+            for token in self._prefixed(word):
+                if len(token) > n:
+                    matches[vocab[token]] = (PREFIX, 0, n)
+            if n >= 4:
+                self._resolve_typos(word, add)
+                for tid, offset in self._substring_ids(word):
+                    if offset > 0 and tid not in matches:
+                        matches[tid] = (INFIX, offset, offset + n)
+        part = self._parts[key] = self._index_part(matches, n, kind == "exact")
+        return part
+
+    def _resolve_typos(self, word: str, add) -> None:  # type: ignore[no-untyped-def]
+        vocab = self._vocab
+        n = len(word)
+        alphabet = self._alphabet(word)
+        variants: dict[str, int] = {}
+        for i in range(n):
+            head, tail = word[:i], word[i + 1 :]
+            for char in alphabet:
+                if char != word[i]:
+                    variants[head + char + tail] = n  # substitution
+                    variants[head + char + word[i:]] = n + 1  # insertion (not at the end)
+            variants.setdefault(head + tail, n - 1)  # deletion
+            if i + 1 < n and word[i] != word[i + 1]:
+                variants[head + word[i + 1] + word[i] + word[i + 2 :]] = n  # transposition
+        variants.pop(word, None)
+        prefixed = self._prefixed
+        for variant, length in variants.items():
+            tid = vocab.get(variant)
+            if tid is not None:
+                add(tid, FUZZY, 0, len(variant))
+            if n >= 5 and (length >= n or n >= 6):
+                for token in prefixed(variant):
+                    if len(token) > length:
+                        add(vocab[token], FUZZY_PREFIX, 0, length)
+        if n >= 8:
+            choices = self._prefixed(word[0])
+            for token, distance, _ in process.extract(
+                word, choices, scorer=OSA.distance, score_cutoff=2, limit=None
+            ):
+                if distance == 2:
+                    add(vocab[token], FUZZY2, 0, len(token))
+
+    def _index_part(self, matches: dict[int, tuple[float, int, int]], n: int, exact: bool) -> _Part:
+        by_quality: dict[float, list[int]] = defaultdict(list)
+        for tid, (quality, _, _) in matches.items():
+            by_quality[quality].append(tid)
+        hpost, bpost = self._hpost, self._bpost
+        head: list[tuple[float, set[int]]] = []
+        body: list[tuple[float, set[int]]] = []
+        for quality in sorted(by_quality, reverse=True):
+            tids = by_quality[quality]
+            lists = [hpost[t] for t in tids if t in hpost]
+            if lists:
+                head.append((quality, set().union(*lists)))
+            if quality == INFIX or (not exact and n <= 2 and quality != EXACT):
+                continue
+            arrays = [bpost[t] for t in tids if t in bpost]
+            if arrays:
+                body.append((quality, set().union(*arrays)))
+        head_any = set().union(*(s for _, s in head)) if len(head) != 1 else head[0][1]
+        body_any = set().union(*(s for _, s in body)) if len(body) != 1 else body[0][1]
+        return _Part(matches, head, body, head_any, body_any)
+
+    def _term(self, term: Term) -> _TermIndex:
+        cached = self._terms.get(term)
+        if cached is not None:
+            return cached
+        if term.kind == "fuzzy" or (term.kind == "exact" and len(term.parts) == 1 and term.text == term.parts[0]):
+            kind = "fuzzy" if term.kind == "fuzzy" else "exact"
+            parts = tuple(self._resolve(p, kind) for p in term.parts)
+            head = _intersect([p.head_any for p in parts])
+            any_ = _intersect([p.head_any | p.body_any for p in parts]) if len(parts) > 1 else (
+                parts[0].head_any | parts[0].body_any
+            )
+            body = _intersect([p.body_any for p in parts])
+            result = _TermIndex(term, parts, head, body, any_)
+        elif term.kind == "exact":
+            parts = tuple(self._resolve(p, "exact") for p in term.parts)
+            candidates = _intersect([p.head_any | p.body_any for p in parts])
+            text = term.text
+            articles = self._articles
+            head = {a for a in candidates if text in normalise(articles[a].headline)}
+            body = {a for a in candidates if text in normalise("\n".join(articles[a].paragraphs))}
+            result = _TermIndex(term, (), head, body, head | body)
+        else:
+            text = term.text
+            anchor = self._anchor
+            if term.kind == "prefix":
+                head = {i for i, h in enumerate(anchor) if h.startswith(text)}
+            elif term.kind == "suffix":
+                head = {i for i, h in enumerate(anchor) if h.endswith(text)}
+            else:
+                head = {i for i, h in enumerate(anchor) if h == text}
+            result = _TermIndex(term, (), head, set(), head)
+        self._terms[term] = result
+        return result
+
+    def _plan(self, query: Query) -> _Plan:
+        plan = self._plans.get(query)
+        if plan is not None:
+            return plan
+        total = max(1, len(self._articles))
+        groups: list[_Group] = []
+        slots: list[dict[int, tuple[float, int, int]] | None] = []
+        for group_terms in query.groups:
+            terms = tuple(self._term(t) for t in group_terms)
+            any_ = set().union(*(t.any for t in terms)) if len(terms) > 1 else terms[0].any
+            head = set().union(*(t.head for t in terms)) if len(terms) > 1 else terms[0].head
+            weight = 1.0 + math.log((total + 1) / (len(any_) + 1))
+            groups.append(_Group(terms, any_, head, weight))
+            if len(terms) == 1:
+                slots.extend(p.matches for p in terms[0].parts) if terms[0].parts else slots.append(None)
+            else:
+                merged: dict[int, tuple[float, int, int]] = {}
+                for t in terms:
+                    if t.parts:
+                        merged.update(t.parts[0].matches)
+                slots.append(merged or None)
+        mask: dict[int, int] = {}
+        for bit, slot in enumerate(slots):
+            if not slot:
+                continue
+            flag = 1 << bit
+            if not mask:
+                mask = dict.fromkeys(slot, flag)
+            else:
+                get = mask.get
+                for tid in slot:
+                    mask[tid] = get(tid, 0) | flag
+        pairs = sum(1 for i in range(len(slots) - 1) if slots[i] and slots[i + 1])
+        plan = _Plan(groups, slots, mask, sum(g.weight for g in groups), pairs)
+        if len(self._plans) > 64:
+            self._plans.clear()
+        self._plans[query] = plan
+        return plan
+
+    def _allowed(self, specs: tuple[DateSpec, ...]) -> set[int] | None:
+        if not specs:
+            return None
+        allowed = self._date_sets.get(specs)
+        if allowed is None:
+            allowed = set()
+            for when, indexes in self._by_date.items():
+                if when is not None and all(s.matches(when) for s in specs):
+                    allowed.update(indexes)
+            self._date_sets[specs] = allowed
+        return allowed
+
+    # ------------------------------------------------------------------ searching
+
+    def search(self, query: str, limit: int | None = None) -> list[Hit]:
+        """Articles matching ``query``, best first (at most ``limit``); ``[]`` for a blank query.
+
+        A query of only ``@date`` filters (and/or exclusions) lists the matching articles in
+        chronological order. Pass a ``limit`` for as-you-type use: spans and paragraphs are
+        computed for the returned hits only.
+        """
+        with self._lock:
+            self.index_pending()
+            self._sync()
+            parsed = parse_query(query, self._today)
+            if parsed.empty or (limit is not None and limit <= 0):
+                self.last_total = 0
+                return []
+            allowed = self._allowed(parsed.dates)
+            excluded: set[int] = set()
+            for term in parsed.exclude:
+                excluded |= self._term(term).any
+            if not parsed.groups:
+                order = self._listing(parsed.dates, allowed, excluded)
+                self.last_total = len(order)
+                chosen = order if limit is None else order[:limit]
+                return [Hit(i, 0.0, (), None, ()) for i in chosen]
+            plan = self._plan(parsed)
+            ranked = self._rank(plan, allowed, excluded, limit)
+            return [self._hit(plan, parsed, index, score) for score, index in ranked]
+
+    def _listing(self, specs: tuple[DateSpec, ...], allowed: set[int] | None, excluded: set[int]) -> list[int]:
+        articles = self._articles
+        days = [d for d in self._by_date if d is not None and (allowed is None or all(s.matches(d) for s in specs))]
+        order: list[int] = []
+        for day in sorted(days):
+            group = self._by_date[day]
+            order.extend(sorted(group, key=lambda i: (articles[i].time or "", i)))
+        if not specs and None in self._by_date:
+            order.extend(self._by_date[None])
+        if excluded:
+            order = [i for i in order if i not in excluded]
+        return order
+
+    def _rank(self, plan: _Plan, allowed: set[int] | None, excluded: set[int], limit: int | None) -> list[tuple[float, int]]:
+        groups = plan.groups
+        count = len(groups)
+        full = _intersect([g.any for g in groups], copy=True)
+        if excluded:
+            full -= excluded
+        if allowed is not None:
+            full &= allowed
+        self.last_total = len(full)
+        ranked: list[tuple[float, int]] = []
+        tiers: list[tuple[int, set[int] | None]] = [(count, full)]
+        if count > 1:
+            tiers.append((count - 1, None))
+        for matched, tier in tiers:
+            need = None if limit is None else limit - len(ranked)
+            if need is not None and need <= 0:
+                break
+            if tier is None:
+                tier = self._partial(groups, full)
+                if excluded:
+                    tier -= excluded
+                if allowed is not None:
+                    tier &= allowed
+            if tier:
+                ranked.extend((matched + s / 2, a) for s, a in self._rank_tier(plan, tier, need))
+        return ranked
+
+    def _partial(self, groups: list[_Group], full: set[int]) -> set[int]:
+        """Articles matching all groups but one (and not all)."""
+        if len(groups) == 2:
+            return (groups[0].any | groups[1].any) - full
+        counts = Counter()
+        for g in groups:
+            counts.update(g.any)
+        need = len(groups) - 1
+        return {a for a, c in counts.items() if c == need}
+
+    def _rank_tier(self, plan: _Plan, tier: set[int], need: int | None) -> list[tuple[float, int]]:
+        """``(score, index)`` best first for one tier (at most ``need``)."""
+        if len(tier) <= RANK_CAP:
+            pool, rest = tier, []
+        else:
+            ordered = self._by_headline_count(plan.groups, tier)
+            pool, rest = ordered[:RANK_CAP], ordered[RANK_CAP:]
+        coarse = self._coarse
+        heap = [(-(c + BONUS_MAX), a, 0, c) for a in pool for c in (coarse(plan, a),)]
+        heapq.heapify(heap)
+        out: list[tuple[float, int]] = []
+        best_paragraphs: dict[int, tuple[int, float, int]] = {}
+        while heap and (need is None or len(out) < need):
+            bound, a, stage, value = heapq.heappop(heap)
+            if stage == 0:
+                head = value + self._head_bonus(plan, a)
+                if plan.pairs and self._matched_in_body(plan, a):
+                    heapq.heappush(heap, (-(head + BODY_PHRASE_BONUS), a, 1, head))
+                else:
+                    heapq.heappush(heap, (-head, a, 2, head))
+            elif stage == 1:
+                _, _, pairs = self._best_paragraph(plan, a, best_paragraphs)
+                final = value + BODY_PHRASE_BONUS * pairs / plan.pairs
+                heapq.heappush(heap, (-final, a, 2, final))
+            else:
+                out.append((value, a))
+        if rest and (need is None or len(out) < need):
+            extra = rest if need is None else rest[: need - len(out)]
+            out.extend((coarse(plan, a), a) for a in extra)
+        return out
+
+    def _by_headline_count(self, groups: list[_Group], tier: set[int]) -> list[int]:
+        """``tier`` ordered by how many groups matched the headline (most first), then index."""
+        if len(groups) == 1:
+            inside = groups[0].head & tier
+            return sorted(inside) + sorted(tier - inside)
+        counts = Counter()
+        for g in groups:
+            counts.update(g.head & tier)
+        buckets: dict[int, list[int]] = defaultdict(list)
+        for a, c in counts.items():
+            buckets[c].append(a)
+        ordered: list[int] = []
+        for c in sorted(buckets, reverse=True):
+            ordered.extend(sorted(buckets[c]))
+        ordered.extend(sorted(tier - counts.keys()))
+        return ordered
+
+    def _coarse(self, plan: _Plan, a: int) -> float:
+        total = 0.0
+        for group in plan.groups:
+            best = 0.0
+            for term in group.terms:
+                if a not in term.any:
+                    continue
+                if not term.parts:
+                    quality = 1.0 if a in term.head else BODY_WEIGHT
+                    if a in term.head and a in term.body:
+                        quality += BOTH_BONUS
+                else:
+                    quality = 0.0
+                    for part in term.parts:
+                        hq = bq = 0.0
+                        if a in part.head_any:
+                            for q, s in part.head:
+                                if a in s:
+                                    hq = q
+                                    break
+                        if a in part.body_any:
+                            for q, s in part.body:
+                                if a in s:
+                                    bq = q
+                                    break
+                        value = hq if hq >= bq * BODY_WEIGHT else bq * BODY_WEIGHT
+                        if hq and bq:
+                            value += BOTH_BONUS
+                        quality += value
+                    quality /= len(term.parts)
+                if quality > best:
+                    best = quality
+            total += group.weight * best
+        return total / plan.weight_sum
+
+    def _head_bonus(self, plan: _Plan, a: int) -> float:
+        mask = plan.mask
+        if not mask:
+            return 0.0
+        ids = self._head_tok[self._head_off[a] : self._head_off[a + 1]]
+        if not ids:
+            return 0.0
+        bits = list(map(mask.get, ids, repeat(0)))
+        covered = len(bits) - bits.count(0)
+        bonus = COVER_BONUS * covered / len(bits)
+        if plan.pairs and covered > 1:
+            bonus += PHRASE_BONUS * _adjacent_pairs(bits, len(plan.slots)) / plan.pairs
+        return bonus
+
+    def _matched_in_body(self, plan: _Plan, a: int) -> bool:
+        return any(a in t.body for g in plan.groups for t in g.terms)
+
+    def _best_paragraph(
+        self, plan: _Plan, a: int, memo: dict[int, tuple[int, float, int]]
+    ) -> tuple[int, float, int]:
+        """``(paragraph, score, adjacent pairs)`` of the paragraph matching the query best."""
+        found = memo.get(a)
+        if found is not None:
+            return found
+        mask = plan.mask
+        get_id = self._vocab.get
+        slots = plan.slots
+        best = (-1, 0.0, 0)
+        for number, paragraph in enumerate(self._articles[a].paragraphs):
+            ids = list(map(get_id, _words(normalise(paragraph))))
+            bits = list(map(mask.get, ids, repeat(0))) if mask else []
+            if not any(bits):
+                continue
+            qualities = [0.0] * len(slots)
+            for tid, b in zip(ids, bits):
+                if b:
+                    for k, slot in enumerate(slots):
+                        if b >> k & 1 and slot:
+                            q = slot[tid][0]
+                            if q != INFIX and q > qualities[k]:
+                                qualities[k] = q
+            pairs = _adjacent_pairs(bits, len(slots)) if plan.pairs else 0
+            score = sum(qualities) + pairs
+            if score > best[1]:
+                best = (number, score, pairs)
+        memo[a] = best
+        return best
+
+    # ------------------------------------------------------------------ hits
+
+    def _hit(self, plan: _Plan, query: Query, a: int, score: float) -> Hit:
+        article = self._articles[a]
+        headline_spans = self._spans(article.headline, plan, query, headline=True)
+        paragraph: int | None = None
+        paragraph_spans: tuple[tuple[int, int], ...] = ()
+        if self._matched_in_body(plan, a):
+            number = self._best_paragraph(plan, a, {})[0]
+            if number < 0:
+                number = self._paragraph_with_phrase(plan, a)
+            if number is not None and number >= 0:
+                paragraph = number
+                paragraph_spans = self._spans(article.paragraphs[number], plan, query, headline=False)
+        return Hit(a, score, headline_spans, paragraph, paragraph_spans)
+
+    def _paragraph_with_phrase(self, plan: _Plan, a: int) -> int | None:
+        """First paragraph holding an exact multi-word term (those have no token matchers)."""
+        for group in plan.groups:
+            for term in group.terms:
+                if not term.parts and term.term.kind == "exact" and a in term.body:
+                    for number, paragraph in enumerate(self._articles[a].paragraphs):
+                        if term.term.text in normalise(paragraph):
+                            return number
+        return None
+
+    def _spans(self, text: str, plan: _Plan, query: Query, headline: bool) -> tuple[tuple[int, int], ...]:
+        norm, origin = _normalise_mapped(text)
+        spans: list[tuple[int, int]] = []
+        mask = plan.mask
+        slots = plan.slots
+        get_id = self._vocab.get
+        if mask:
+            for start, end, token in _positions(norm):
+                tid = get_id(token)
+                bits = mask.get(tid, 0) if tid is not None else 0
+                if not bits:
+                    continue
+                best: tuple[float, int, int] | None = None
+                for k, slot in enumerate(slots):
+                    if bits >> k & 1 and slot:
+                        m = slot[tid]
+                        if best is None or m[0] > best[0]:
+                            best = m
+                if best is not None and (headline or best[0] != INFIX):
+                    spans.append((start + best[1], start + best[2]))
+        for group in query.groups:
+            for term in group:
+                spans.extend(_term_spans(term, norm, headline))
+        return _to_original(_merge(spans), origin)
+
+
+def _term_spans(term: Term, norm: str, headline: bool) -> list[tuple[int, int]]:
+    """Spans of the terms that are not matched token by token (phrases and anchors)."""
+    text = term.text
+    if term.kind == "exact" and not (len(term.parts) == 1 and text == term.parts[0]):
+        spans = []
+        at = norm.find(text)
+        while at >= 0:
+            spans.append((at, at + len(text)))
+            at = norm.find(text, at + 1)
+        return spans
+    if not headline or term.kind not in ("prefix", "suffix", "equal"):
+        return []
+    stripped = _EDGE.sub("", norm)
+    lead = norm.find(stripped[:1]) if stripped else 0
+    if term.kind == "prefix" and stripped.startswith(text):
+        return [(lead, lead + len(text))]
+    if term.kind == "suffix" and stripped.endswith(text):
+        end = lead + len(stripped)
+        return [(end - len(text), end)]
+    if term.kind == "equal" and stripped == text:
+        return [(lead, lead + len(text))]
+    return []
+
+
+def _adjacent_pairs(bits: list[int], slots: int) -> int:
+    """How many consecutive slot pairs ``(k, k+1)`` occur on adjacent tokens."""
+    found = 0
+    for k in range(slots - 1):
+        this, following = 1 << k, 1 << (k + 1)
+        for j in range(len(bits) - 1):
+            if bits[j] & this and bits[j + 1] & following:
+                found += 1
+                break
+    return found
+
+
+def _intersect(sets: list[set[int]], copy: bool = False) -> set[int]:
+    if not sets:
+        return set()
+    ordered = sorted(sets, key=len)
+    if len(ordered) == 1:
+        return set(ordered[0]) if copy else ordered[0]
+    return ordered[0].intersection(*ordered[1:])
+
+
+def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Character ranges of ``text`` matching the positive terms of ``query``, merged and sorted.
+
+    Works on any text (the article pane highlights the open article's paragraphs); uses the
+    same word relation as the engine (:func:`match_token`). ``^``/``$`` terms only match at
+    the start/end of ``text``; exclusions and dates highlight nothing.
+    """
+    parsed = parse_query(query)
+    if not parsed.groups:
+        return []
+    norm, origin = _normalise_mapped(text)
+    words: list[tuple[str, str]] = []
+    for group in parsed.groups:
+        for term in group:
+            if term.kind == "fuzzy":
+                words.extend(("fuzzy", p) for p in term.parts)
+            elif term.kind == "exact" and len(term.parts) == 1 and term.text == term.parts[0]:
+                words.append(("exact", term.text))
+    spans: list[tuple[int, int]] = []
+    if words:
+        for start, end, token in _positions(norm):
+            best: tuple[float, int, int] | None = None
+            for kind, word in words:
+                if kind == "exact":
+                    at = token.find(word)
+                    found = (EXACT, at, at + len(word)) if at >= 0 else None
+                else:
+                    found = match_token(word, token)
+                if found is not None and (best is None or found[0] > best[0]):
+                    best = found
+            if best is not None:
+                spans.append((start + best[1], start + best[2]))
+    for group in parsed.groups:
+        for term in group:
+            spans.extend(_term_spans(term, norm, headline=True))
+    return list(_to_original(_merge(spans), origin))
