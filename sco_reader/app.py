@@ -24,8 +24,8 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 
 from .commands import ReaderCommands
 from .dates import nearest_date, parse_date_spec
-from .loader import LoadError, load_file
-from .model import Article, Library, chronological_key
+from .loader import LoadError, gc_paused, load_file
+from .model import Article, Library, ParsedBulletin, chronological_key
 from .screens import GotoDateScreen, HelpScreen, KeyHelp, SearchScreen
 from .widgets.article import ArticleView, full_date
 from .widgets.timeline import Timeline, heading_label
@@ -118,6 +118,10 @@ class ReaderApp(App[None]):
         self._engine_size = 0
         self._read: set[str] = state.read_keys() if state else set()
         self._flagged: set[str] = state.flagged_keys() if state else set()
+        self._by_key: dict[str, list[int]] = {}
+        """Article indexes by content key (repeats of one article share marks)."""
+        self._unread = 0
+        """How many loaded articles are unread (kept up to date, never recounted)."""
         self._history: list[int] = []
         self._future: list[int] = []
         self._walk_target: int | None = None
@@ -160,25 +164,26 @@ class ReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
-        batch: list = []
+        batch: list[ParsedBulletin] = []
         last = time.monotonic()
-        for number, path in enumerate(self.files, start=1):
-            try:
-                batch.append(load_file(path, self.encoding))
-            except LoadError as error:
-                self.call_from_thread(self._fail, str(error))
-                return
-            now = time.monotonic()
-            if now - last >= BATCH_SECONDS or number == len(self.files):
-                self.call_from_thread(self._add_batch, batch, number)
-                batch, last = [], now
+        with gc_paused():
+            for number, path in enumerate(self.files, start=1):
+                try:
+                    batch.append(load_file(path, self.encoding))
+                except LoadError as error:
+                    self.call_from_thread(self._fail, str(error))
+                    return
+                now = time.monotonic()
+                if now - last >= BATCH_SECONDS or number == len(self.files):
+                    self.call_from_thread(self._add_batch, batch, number)
+                    batch, last = [], now
         self.call_from_thread(self._loading_finished)
 
     def _fail(self, message: str) -> None:
         self.load_error = message
         self.exit(return_code=2)
 
-    def _add_batch(self, batch: list, files_done: int) -> None:
+    def _add_batch(self, batch: list[ParsedBulletin], files_done: int) -> None:
         start = len(self.library.articles)
         for parsed in batch:
             self.library.add(parsed)
@@ -193,6 +198,13 @@ class ReaderApp(App[None]):
     def _library_grew(self, added: int, start: int) -> None:
         articles = self.library.articles
         self._sort_keys.extend(chronological_key(articles[i], i) for i in range(start, start + added))
+        by_key = self._by_key
+        read = self._read
+        for index in range(start, start + added):
+            key = articles[index].key
+            by_key.setdefault(key, []).append(index)
+            if key not in read:
+                self._unread += 1
         self._rebuild_timeline()
         self._update_title()
 
@@ -321,7 +333,7 @@ class ReaderApp(App[None]):
     def _update_title(self) -> None:
         library = self.library
         total = len(library.articles)
-        unread = sum(1 for a in library.articles if a.key not in self._read) if total < 200_000 else 0
+        unread = self._unread
         unread_text = f" · {unread:,} unread" if unread else " · all read"
         if self.loading:
             self.sub_title = f"loading… {total:,} articles"
@@ -343,9 +355,11 @@ class ReaderApp(App[None]):
             self._read.add(article.key)
         else:
             self._read.discard(article.key)
+        self._unread += len(self._by_key.get(article.key, ())) * (-1 if read else 1)
         if self.state is not None:
             self.state.set_read(article.key, read)
-        self.timeline.refresh_marks()
+        for index in self._by_key.get(article.key, ()):
+            self.timeline.refresh_article(index)
         self._update_title()
 
     def _save_position(self) -> None:
@@ -592,8 +606,9 @@ class ReaderApp(App[None]):
     def action_mark_date_read(self) -> None:
         when = self.timeline.current_date
         articles = [self.library.articles[i] for i in self.timeline.articles_on(when)]
-        keys = [a.key for a in articles if a.key not in self._read]
+        keys = list(dict.fromkeys(a.key for a in articles if a.key not in self._read))
         self._read.update(keys)
+        self._unread -= sum(len(self._by_key.get(key, ())) for key in keys)
         if self.state is not None and keys:
             self.state.set_read_many(keys, True)
         self.timeline.refresh_marks()
@@ -611,7 +626,8 @@ class ReaderApp(App[None]):
             self._flagged.discard(article.key)
         if self.state is not None:
             self.state.set_flagged(article.key, flagged)
-        self.timeline.refresh_marks()
+        for index in self._by_key.get(article.key, ()):
+            self.timeline.refresh_article(index)
         self.notify("Flagged ★" if flagged else "Unflagged", timeout=2)
 
     def action_filter(self, mode: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable, NoReturn, Sequence
 
 from . import __version__
-from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, discover, iter_load
+from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, discover, gc_paused, iter_load
 from .model import Article, Library
 
 if TYPE_CHECKING:
@@ -125,8 +125,9 @@ def parse_options(argv: Sequence[str]) -> Options:
 def load_all(options: Options) -> Library:
     """Load every input file into a :class:`Library` (raises :class:`LoadError`)."""
     library = Library()
-    for parsed in iter_load(options.files, options.encoding):
-        library.add(parsed)
+    with gc_paused():
+        for parsed in iter_load(options.files, options.encoding):
+            library.add(parsed)
     return library
 
 

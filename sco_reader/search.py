@@ -44,7 +44,7 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Iterable, Literal, Sequence
 
 from rapidfuzz import process
@@ -94,6 +94,9 @@ RANK_CAP = 1500
 """Hits matching equally many terms are all ordered by score up to this many; beyond it the
 first :data:`RANK_CAP` (most headline-matched groups first, then input order) are scored and
 the rest follow in that order. Keeps one-letter queries over 100k articles fast."""
+BODY_PHRASE_BUDGET = 48
+"""Per search, at most this many candidates (the most promising) get the body phrase bonus
+computed; it means tokenising their paragraphs, the costliest step of ranking."""
 BODY_CHUNK = 256
 """Articles per body-indexing step (the time budget is checked between steps)."""
 
@@ -108,7 +111,6 @@ _JOINERS = "-'’‘‐‑–"
 _GLUED = re.compile(r"[^\W_]+(?:[" + _JOINERS + r"][^\W_]+)+")
 _UNJOIN = str.maketrans(dict.fromkeys(_JOINERS))
 _ASCII_SPLIT = {i: " " for i in range(128) if not chr(i).isalnum() and not chr(i).isspace()}
-_ASCII_GLUE = {**_ASCII_SPLIT, ord("-"): None, ord("'"): None}
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _CHAR_CACHE: dict[str, str] = {}
 _PREFIX_ORDER = {0: 0, 1: 1, -1: 2}
@@ -156,17 +158,12 @@ def tokenise(text: str) -> list[str]:
     return tokens
 
 
-def _index_tokens(text: str) -> set[str]:
-    """Distinct tokens of normalised text (fast path for indexing large bodies)."""
+def _body_tokens(text: str) -> set[str]:
+    """Distinct word tokens of normalised text (bodies: glued wholes are left to headlines;
+    a hyphenated query word still finds the body through its parts)."""
     if text.isascii():
-        tokens = set(text.translate(_ASCII_SPLIT).split())
-        if "-" in text or "'" in text:
-            tokens.update(text.translate(_ASCII_GLUE).split())
-        return tokens
-    tokens = set(_WORD.findall(text))
-    if any(j in text for j in _JOINERS):
-        tokens.update(g.translate(_UNJOIN) for g in _GLUED.findall(text))
-    return tokens
+        return set(text.translate(_ASCII_SPLIT).split())
+    return set(_WORD.findall(text))
 
 
 def _words(text: str) -> list[str]:
@@ -270,6 +267,13 @@ class Query:
     def empty(self) -> bool:
         """Nothing to search for or filter on."""
         return not (self.groups or self.exclude or self.dates)
+
+
+def _token_level(term: Term) -> bool:
+    """Whether ``term`` is matched token by token (else as a substring or an anchor)."""
+    if term.kind == "fuzzy":
+        return True
+    return term.kind == "exact" and len(term.parts) == 1 and term.text == term.parts[0] and len(term.text) >= 3
 
 
 def _split_query(query: str) -> list[str]:
@@ -426,6 +430,10 @@ class _Plan:
     weight_sum: float
     pairs: int
     """Adjacent slot pairs that can form a phrase."""
+    words: dict[str, int] | None = None
+    """:attr:`mask` keyed by token string (built on first use, for tokenised paragraphs)."""
+    paragraphs: dict[int, tuple[int, float, int]] = field(default_factory=dict)
+    """Memo of :meth:`SearchEngine._best_paragraph` per article."""
 
 
 # --------------------------------------------------------------------------- the engine
@@ -445,7 +453,9 @@ class SearchEngine:
         self._vocab: dict[str, int] = {}
         self._tokens: list[str] = []
         self._hpost: defaultdict[int, list[int]] = defaultdict(list)
-        self._bpost: defaultdict[int, array] = defaultdict(partial(array, "I"))
+        self._bpost: defaultdict[str, array] = defaultdict(partial(array, "I"))
+        """Body postings, keyed by token string (one dict lookup per token while indexing)."""
+        self._bpost_seen = 0
         self._head_tok = array("I")
         """Word token ids of every headline, concatenated (for phrase and coverage bonuses)."""
         self._head_off = array("I", [0])
@@ -462,8 +472,10 @@ class SearchEngine:
         self._cache_generation = -1
         self._parts: dict[tuple[str, str], _Part] = {}
         self._terms: dict[Term, _TermIndex] = {}
+        self._anchors: dict[tuple[str, str], set[int]] = {}
         self._plans: dict[Query, _Plan] = {}
         self._date_sets: dict[tuple[DateSpec, ...], set[int]] = {}
+        self._budget = 0
         self.last_total = 0
         """How many articles matched every term (or the listing) in the last :meth:`search`."""
         if articles:
@@ -534,26 +546,15 @@ class SearchEngine:
             if start >= total:
                 return 0
             deadline = None if budget is None else time.perf_counter() + budget
-            vocab = self._vocab
-            tokens = self._tokens
-            bpost = self._bpost
-            get_post = bpost.__getitem__
+            get_post = self._bpost.__getitem__
             append = array.append
             articles = self._articles
             position = start
             while position < total:
                 stop = min(total, position + BODY_CHUNK)
                 for a in range(position, stop):
-                    found = _index_tokens(normalise("\n".join(articles[a].paragraphs)))
-                    ids = []
-                    get = vocab.get
-                    for token in found:
-                        tid = get(token)
-                        if tid is None:
-                            tid = vocab[token] = len(tokens)
-                            tokens.append(token)
-                        ids.append(tid)
-                    deque(map(append, map(get_post, ids), repeat(a)), maxlen=0)
+                    found = _body_tokens(normalise("\n".join(articles[a].paragraphs)))
+                    deque(map(append, map(get_post, found), repeat(a)), maxlen=0)
                 position = stop
                 if deadline is not None and time.perf_counter() >= deadline:
                     break
@@ -566,6 +567,13 @@ class SearchEngine:
         if self._cache_generation == self._generation:
             return
         tokens = self._tokens
+        vocab = self._vocab
+        if len(self._bpost) > self._bpost_seen:
+            for token in islice(self._bpost, self._bpost_seen, None):
+                if token not in vocab:
+                    vocab[token] = len(tokens)
+                    tokens.append(token)
+            self._bpost_seen = len(self._bpost)
         if len(tokens) > self._synced:
             new = tokens[self._synced :]
             self._sorted.extend(new)
@@ -588,6 +596,7 @@ class SearchEngine:
             self._synced = len(tokens)
         self._parts.clear()
         self._terms.clear()
+        self._anchors.clear()
         self._plans.clear()
         self._date_sets.clear()
         self._cache_generation = self._generation
@@ -708,7 +717,8 @@ class SearchEngine:
                 head.append((quality, set().union(*lists)))
             if quality == INFIX or (not exact and n <= 2 and quality != EXACT):
                 continue
-            arrays = [bpost[t] for t in tids if t in bpost]
+            words = self._tokens
+            arrays = [bpost[w] for w in map(words.__getitem__, tids) if w in bpost]
             if arrays:
                 body.append((quality, set().union(*arrays)))
         head_any = set().union(*(s for _, s in head)) if len(head) != 1 else head[0][1]
@@ -719,35 +729,57 @@ class SearchEngine:
         cached = self._terms.get(term)
         if cached is not None:
             return cached
-        if term.kind == "fuzzy" or (term.kind == "exact" and len(term.parts) == 1 and term.text == term.parts[0]):
+        text = term.text
+        if _token_level(term):
             kind = "fuzzy" if term.kind == "fuzzy" else "exact"
             parts = tuple(self._resolve(p, kind) for p in term.parts)
             head = _intersect([p.head_any for p in parts])
-            any_ = _intersect([p.head_any | p.body_any for p in parts]) if len(parts) > 1 else (
-                parts[0].head_any | parts[0].body_any
-            )
             body = _intersect([p.body_any for p in parts])
+            if len(parts) == 1:
+                any_ = parts[0].head_any | parts[0].body_any
+            else:
+                any_ = _intersect([p.head_any | p.body_any for p in parts])
             result = _TermIndex(term, parts, head, body, any_)
+        elif term.kind == "exact" and len(text) <= 2:
+            # Too short to expand through the vocabulary: headlines as substrings, bodies as words.
+            head = {i for i, h in enumerate(self._anchor) if text in h}
+            body = set(self._bpost.get(text, ()))
+            result = _TermIndex(term, (), head, body, head | body)
         elif term.kind == "exact":
-            parts = tuple(self._resolve(p, "exact") for p in term.parts)
-            candidates = _intersect([p.head_any | p.body_any for p in parts])
-            text = term.text
             articles = self._articles
-            head = {a for a in candidates if text in normalise(articles[a].headline)}
-            body = {a for a in candidates if text in normalise("\n".join(articles[a].paragraphs))}
+            long_parts = [p for p in term.parts if len(p) >= 3]
+            if long_parts:
+                resolved = [self._resolve(p, "exact") for p in long_parts]
+                candidates = _intersect([p.head_any | p.body_any for p in resolved])
+                head = {a for a in candidates if text in self._anchor[a]}
+                body = {a for a in candidates if text in normalise("\n".join(articles[a].paragraphs))}
+            else:  # only short pieces (``'u.s``): headlines only
+                head = {i for i, h in enumerate(self._anchor) if text in h}
+                body = set()
             result = _TermIndex(term, (), head, body, head | body)
         else:
-            text = term.text
-            anchor = self._anchor
-            if term.kind == "prefix":
-                head = {i for i, h in enumerate(anchor) if h.startswith(text)}
-            elif term.kind == "suffix":
-                head = {i for i, h in enumerate(anchor) if h.endswith(text)}
-            else:
-                head = {i for i, h in enumerate(anchor) if h == text}
-            result = _TermIndex(term, (), head, set(), head)
+            result = _TermIndex(term, (), self._anchored(term.kind, text), set(), set())
+            result.any = result.head
         self._terms[term] = result
         return result
+
+    def _anchored(self, kind: str, text: str) -> set[int]:
+        """Headlines starting with / ending with / equal to ``text``."""
+        anchor = self._anchor
+        if kind == "prefix":
+            shorter = self._anchors.get((kind, text[:-1]))
+            if shorter is not None:  # typing on: narrow the previous answer
+                found = {i for i in shorter if anchor[i].startswith(text)}
+            else:
+                found = {i for i, h in enumerate(anchor) if h.startswith(text)}
+        elif kind == "suffix":
+            found = {i for i, h in enumerate(anchor) if h.endswith(text)}
+        else:
+            found = {i for i, h in enumerate(anchor) if h == text}
+        if len(self._anchors) > 32:
+            self._anchors.clear()
+        self._anchors[(kind, text)] = found
+        return found
 
     def _plan(self, query: Query) -> _Plan:
         plan = self._plans.get(query)
@@ -826,6 +858,7 @@ class SearchEngine:
                 chosen = order if limit is None else order[:limit]
                 return [Hit(i, 0.0, (), None, ()) for i in chosen]
             plan = self._plan(parsed)
+            self._budget = BODY_PHRASE_BUDGET
             ranked = self._rank(plan, allowed, excluded, limit)
             return [self._hit(plan, parsed, index, score) for score, index in ranked]
 
@@ -890,17 +923,17 @@ class SearchEngine:
         heap = [(-(c + BONUS_MAX), a, 0, c) for a in pool for c in (coarse(plan, a),)]
         heapq.heapify(heap)
         out: list[tuple[float, int]] = []
-        best_paragraphs: dict[int, tuple[int, float, int]] = {}
         while heap and (need is None or len(out) < need):
             bound, a, stage, value = heapq.heappop(heap)
             if stage == 0:
                 head = value + self._head_bonus(plan, a)
-                if plan.pairs and self._matched_in_body(plan, a):
+                if plan.pairs and self._budget > 0 and self._matched_in_body(plan, a):
+                    self._budget -= 1
                     heapq.heappush(heap, (-(head + BODY_PHRASE_BONUS), a, 1, head))
                 else:
                     heapq.heappush(heap, (-head, a, 2, head))
             elif stage == 1:
-                _, _, pairs = self._best_paragraph(plan, a, best_paragraphs)
+                _, _, pairs = self._best_paragraph(plan, a)
                 final = value + BODY_PHRASE_BONUS * pairs / plan.pairs
                 heapq.heappush(heap, (-final, a, 2, final))
             else:
@@ -973,41 +1006,47 @@ class SearchEngine:
         covered = len(bits) - bits.count(0)
         bonus = COVER_BONUS * covered / len(bits)
         if plan.pairs and covered > 1:
-            bonus += PHRASE_BONUS * _adjacent_pairs(bits, len(plan.slots)) / plan.pairs
+            bonus += PHRASE_BONUS * _adjacent_pairs(bits) / plan.pairs
         return bonus
 
     def _matched_in_body(self, plan: _Plan, a: int) -> bool:
         return any(a in t.body for g in plan.groups for t in g.terms)
 
-    def _best_paragraph(
-        self, plan: _Plan, a: int, memo: dict[int, tuple[int, float, int]]
-    ) -> tuple[int, float, int]:
-        """``(paragraph, score, adjacent pairs)`` of the paragraph matching the query best."""
-        found = memo.get(a)
+    def _best_paragraph(self, plan: _Plan, a: int) -> tuple[int, float, int]:
+        """``(paragraph, score, adjacent pairs)`` of the paragraph matching the query best
+        (``-1`` when no paragraph has a matching word)."""
+        found = plan.paragraphs.get(a)
         if found is not None:
             return found
-        mask = plan.mask
-        get_id = self._vocab.get
+        words_mask = plan.words
+        if words_mask is None:
+            tokens = self._tokens
+            words_mask = plan.words = {tokens[tid]: bits for tid, bits in plan.mask.items()}
+        vocab = self._vocab
         slots = plan.slots
         best = (-1, 0.0, 0)
-        for number, paragraph in enumerate(self._articles[a].paragraphs):
-            ids = list(map(get_id, _words(normalise(paragraph))))
-            bits = list(map(mask.get, ids, repeat(0))) if mask else []
-            if not any(bits):
-                continue
-            qualities = [0.0] * len(slots)
-            for tid, b in zip(ids, bits):
-                if b:
-                    for k, slot in enumerate(slots):
-                        if b >> k & 1 and slot:
-                            q = slot[tid][0]
-                            if q != INFIX and q > qualities[k]:
-                                qualities[k] = q
-            pairs = _adjacent_pairs(bits, len(slots)) if plan.pairs else 0
-            score = sum(qualities) + pairs
-            if score > best[1]:
-                best = (number, score, pairs)
-        memo[a] = best
+        if words_mask:
+            for number, paragraph in enumerate(self._articles[a].paragraphs):
+                words = _words(normalise(paragraph))
+                bits = list(map(words_mask.get, words, repeat(0)))
+                if not any(bits):
+                    continue
+                qualities = [0.0] * len(slots)
+                for word, b in zip(words, bits):
+                    if b:
+                        tid = vocab[word]
+                        for k, slot in enumerate(slots):
+                            if b >> k & 1 and slot:
+                                q = slot[tid][0]
+                                if q != INFIX and q > qualities[k]:
+                                    qualities[k] = q
+                pairs = _adjacent_pairs(bits) if plan.pairs else 0
+                score = sum(qualities) + pairs
+                if score > best[1]:
+                    best = (number, score, pairs)
+        if len(plan.paragraphs) > 4096:
+            plan.paragraphs.clear()
+        plan.paragraphs[a] = best
         return best
 
     # ------------------------------------------------------------------ hits
@@ -1018,7 +1057,7 @@ class SearchEngine:
         paragraph: int | None = None
         paragraph_spans: tuple[tuple[int, int], ...] = ()
         if self._matched_in_body(plan, a):
-            number = self._best_paragraph(plan, a, {})[0]
+            number = self._best_paragraph(plan, a)[0]
             if number < 0:
                 number = self._paragraph_with_phrase(plan, a)
             if number is not None and number >= 0:
@@ -1065,7 +1104,7 @@ class SearchEngine:
 def _term_spans(term: Term, norm: str, headline: bool) -> list[tuple[int, int]]:
     """Spans of the terms that are not matched token by token (phrases and anchors)."""
     text = term.text
-    if term.kind == "exact" and not (len(term.parts) == 1 and text == term.parts[0]):
+    if term.kind == "exact" and not _token_level(term):
         spans = []
         at = norm.find(text)
         while at >= 0:
@@ -1086,16 +1125,17 @@ def _term_spans(term: Term, norm: str, headline: bool) -> list[tuple[int, int]]:
     return []
 
 
-def _adjacent_pairs(bits: list[int], slots: int) -> int:
-    """How many consecutive slot pairs ``(k, k+1)`` occur on adjacent tokens."""
-    found = 0
-    for k in range(slots - 1):
-        this, following = 1 << k, 1 << (k + 1)
-        for j in range(len(bits) - 1):
-            if bits[j] & this and bits[j + 1] & following:
-                found += 1
-                break
-    return found
+def _adjacent_pairs(bits: list[int]) -> int:
+    """How many consecutive slot pairs ``(k, k+1)`` occur on adjacent tokens.
+
+    ``bits[j]`` is the set of query slots token ``j`` matches.
+    """
+    seen = previous = 0
+    for b in bits:
+        if b and previous:
+            seen |= previous & (b >> 1)
+        previous = b
+    return seen.bit_count()
 
 
 def _intersect(sets: list[set[int]], copy: bool = False) -> set[int]:
@@ -1123,7 +1163,7 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
         for term in group:
             if term.kind == "fuzzy":
                 words.extend(("fuzzy", p) for p in term.parts)
-            elif term.kind == "exact" and len(term.parts) == 1 and term.text == term.parts[0]:
+            elif term.kind == "exact" and _token_level(term):
                 words.append(("exact", term.text))
     spans: list[tuple[int, int]] = []
     if words:

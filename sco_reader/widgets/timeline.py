@@ -167,10 +167,27 @@ class Timeline(ScrollView, can_focus=True):
         self.refresh_marks()
 
     def refresh_marks(self) -> None:
-        """Redraw after read/flag state changed."""
+        """Redraw everything after read/flag state changed."""
         self._heading_extra.clear()
         self._render_cache.clear()
         self.refresh()
+
+    def refresh_article(self, article: int) -> None:
+        """Redraw one article's row and its date heading after its marks changed."""
+        if not self.contains(article):
+            return
+        row = self._row_of_article[article]
+        heading = self._heading_of(row)
+        rows = [row]
+        if heading >= 0:
+            self._heading_extra.pop(heading, None)
+            rows.append(self._heading_rows[heading])
+        width = self.scrollable_content_region.width
+        for changed in rows:
+            for cursor in (False, True):
+                for focus in (False, True):
+                    self._render_cache.discard((changed, width, cursor, focus))
+            self.refresh_line(changed)
 
     # --- queries ----------------------------------------------------------------------
 
