@@ -47,11 +47,15 @@ from textual.app import App
 from textual.widgets import Footer, Header, Static
 
 class Minimal(App):
-    BINDINGS = [("q", "quit", "Quit")]
+    BINDINGS = [("q", "quit", "Quit"), ("j", "next", "Next")]
+    count = 1
     def compose(self):
         yield Header()
-        yield Static("ready 1 / 1")
+        yield Static("ready 1 / 1000000")
         yield Footer()
+    def action_next(self):
+        self.count += 1
+        self.query_one(Static).update(f"ready {self.count} / 1000000")
 
 Minimal().run()
 """
@@ -154,7 +158,7 @@ def first_screen(args: list[str], runs: int, loaded_marker: bytes | None) -> dic
 def minimal_first_screen(runs: int) -> float:
     """Median of process start → first frame for a minimal Textual app."""
     return statistics.median(
-        run_in_pty([sys.executable, "-c", MINIMAL_APP], [b"ready 1 / 1"])[0][0] for _ in range(runs)
+        run_in_pty([sys.executable, "-c", MINIMAL_APP], [b"ready 1 / 1000000"])[0][0] for _ in range(runs)
     )
 
 
@@ -229,7 +233,8 @@ def key_latencies(args: list[str], total: int, loaded: bytes, repeats: int) -> d
                 moved(b"g", "G/g")
             moved(b"j", "j")
         moved(b"g", "G/g")
-        dates = len({a.date for a in load_library(args).articles})
+        library = load_library(args)
+        dates = len({a.date for a in library.articles})
         for _ in range(repeats):
             if len(timings["]"]) % (dates - 1) == dates - 2:
                 moved(b"g", "G/g")
@@ -240,15 +245,31 @@ def key_latencies(args: list[str], total: int, loaded: bytes, repeats: int) -> d
             label = b"newest first" if n % 2 == 0 else b"oldest first"
             seconds, _ = terminal.press(b"o", re.compile(label))
             timings["o"].append(seconds)
+        days = sorted({a.date for a in library.articles if a.date})
         for n in range(max(4, repeats // 10)):
             terminal.press(b"d", re.compile(rb"Go to date"))
-            os.write(terminal.master, b"%d.%02d" % (1 + (n * 7) % 28, 1 + (n * 5) % 12))
+            os.write(terminal.master, days[(n * 7919 + len(days) // 2) % len(days)].isoformat().encode())
             terminal.drain(0.2)
             seconds, _ = terminal.press(b"\r", position)
             timings["d jump"].append(seconds)
     finally:
         terminal.close()
     return timings
+
+
+def minimal_key_latency(repeats: int) -> list[float]:
+    """Keystroke → redraw for a minimal Textual app whose key updates one Static: the floor."""
+    terminal = Terminal([sys.executable, "-c", MINIMAL_APP])
+    times: list[float] = []
+    try:
+        terminal.read_until(re.compile(rb"ready 1 / 1000000"))
+        terminal.drain(0.5)
+        for _ in range(repeats):
+            seconds, _ = terminal.press(b"j", re.compile(rb"ready \d+ / 1000000"))
+            times.append(seconds)
+    finally:
+        terminal.close()
+    return times
 
 
 def main() -> int:
@@ -261,10 +282,12 @@ def main() -> int:
     sizes = [int(s) for s in options.sizes.split(",") if s]
 
     minimal = minimal_first_screen(options.runs)
+    floor_keys = minimal_key_latency(options.keys)
     seed = first_screen(["seeds"], options.runs, None)
     results: dict[str, object] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}",
         "minimal_first_frame_s": minimal,
+        "minimal_key_s": {"p50": statistics.median(floor_keys), "p95": percentile(floor_keys, 0.95)},
         "seed": {**seed, "ratio_to_minimal": seed["first_frame_s"] / minimal},
         "archives": {},
     }
@@ -276,6 +299,9 @@ def main() -> int:
     def ms(values: list[float]) -> str:
         return f"{statistics.median(values) * 1000:.1f} / {percentile(values, 0.95) * 1000:.1f} ms"
 
+    rows.append(
+        f"| minimal Textual app (floor) | {minimal * 1000:.0f} ms | 1.00× | — | — | {ms(floor_keys)} | | | | |"
+    )
     seed_keys = key_latencies(["seeds"], 9, b"1 / 9", options.keys)
     results["seed"]["keys"] = {k: {"p50": statistics.median(v), "p95": percentile(v, 0.95)} for k, v in seed_keys.items()}  # type: ignore[index]
     rows.append(

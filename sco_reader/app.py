@@ -22,11 +22,9 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from .commands import ReaderCommands
 from .dates import nearest_date, parse_date_spec
 from .loader import LoadError, gc_paused, load_file
 from .model import Article, Library, ParsedBulletin, chronological_key
-from .screens import GotoDateScreen, HelpScreen, KeyHelp, SearchScreen
 from .widgets.article import ArticleView, full_date
 from .widgets.timeline import Timeline, heading_label
 
@@ -38,13 +36,20 @@ BATCH_SECONDS = 0.25
 """How often a loading worker hands parsed files to the screen."""
 
 EXTRA_HELP = [
-    KeyHelp("Tab / Shift+Tab", "Move focus between timeline and article"),
-    KeyHelp("↓ / ↑ (article focused)", "Scroll the article a line"),
-    KeyHelp("Enter (timeline)", "Open the highlighted article in the pane"),
-    KeyHelp("Esc", "Close any overlay (search restores the previous article)"),
-    KeyHelp("Ctrl+P", "Command palette: go to a date, toggle order, sidebar, theme"),
-    KeyHelp("Mouse", "Click an entry to open it; the wheel scrolls"),
+    ("Tab / Shift+Tab", "Move focus between timeline and article"),
+    ("↓ / ↑ (article focused)", "Scroll the article a line"),
+    ("Enter (timeline)", "Open the highlighted article in the pane"),
+    ("Esc", "Close any overlay (search restores the previous article)"),
+    ("Ctrl+P", "Command palette: go to a date, toggle order, sidebar, theme"),
+    ("Mouse", "Click an entry to open it; the wheel scrolls"),
 ]
+
+
+def _reader_commands():  # type: ignore[no-untyped-def]
+    """The palette provider, imported when the palette first opens (keeps start-up light)."""
+    from .commands import ReaderCommands
+
+    return ReaderCommands
 
 
 def _day(when: date | None) -> str:
@@ -57,7 +62,7 @@ class ReaderApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "sco-reader"
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (50, "-narrow"), (80, "-wide")]
-    COMMANDS = App.COMMANDS | {ReaderCommands}
+    COMMANDS = App.COMMANDS | {_reader_commands}
 
     BINDINGS = [
         Binding("j,down", "next_article", "Next", key_display="j", tooltip="Next article (the pane follows)"),
@@ -141,8 +146,9 @@ class ReaderApp(App[None]):
         with Horizontal(id="main"):
             yield Timeline(id="timeline")
             yield ArticleView(id="article")
-        yield ProgressBar(id="progress", show_eta=False)
-        yield Static(id="progress-label", markup=False)
+        if self.loading:
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static(id="progress-label", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -209,9 +215,10 @@ class ReaderApp(App[None]):
         self._update_title()
 
     def _loading_finished(self) -> None:
-        self.loading = False
-        self.query_one("#progress", ProgressBar).display = False
-        self.query_one("#progress-label", Static).display = False
+        was_loading, self.loading = self.loading, False
+        if was_loading:
+            self.query_one("#progress", ProgressBar).remove()
+            self.query_one("#progress-label", Static).remove()
         diagnostics = len(self.library.diagnostics)
         if diagnostics:
             self.notify(
@@ -308,7 +315,7 @@ class ReaderApp(App[None]):
             return
         article = self.library.articles[index]
         if view.article is article:
-            view.border_subtitle = f"{timeline.position} / {timeline.entry_count}"
+            view.border_title = f"{timeline.position} / {timeline.entry_count}"
             return
         highlighter = self._highlighter()
         view.show(article, timeline.position, timeline.entry_count, highlighter, keep_scroll)
@@ -393,25 +400,38 @@ class ReaderApp(App[None]):
 
     # --- actions ------------------------------------------------------------------------------
 
+    def _follow(self) -> None:
+        """Show the timeline's article now, in the same frame as the cursor move.
+
+        (The ``Highlighted`` message would do it too, but a frame later.)
+        """
+        self._show(self.timeline.current_article)
+
     def action_next_article(self) -> None:
         self.timeline.action_cursor_down()
+        self._follow()
 
     def action_previous_article(self) -> None:
         self.timeline.action_cursor_up()
+        self._follow()
 
     def action_next_date(self) -> None:
         if not self.timeline.action_next_date():
             self.bell()
+        self._follow()
 
     def action_previous_date(self) -> None:
         if not self.timeline.action_previous_date():
             self.bell()
+        self._follow()
 
     def action_first_article(self) -> None:
         self.timeline.action_first()
+        self._follow()
 
     def action_last_article(self) -> None:
         self.timeline.action_last()
+        self._follow()
 
     def action_toggle_order(self) -> None:
         self.newest_first = not self.newest_first
@@ -440,6 +460,7 @@ class ReaderApp(App[None]):
         view = self.article_view
         if view.at_end:
             self.timeline.action_cursor_down()
+            self._follow()
         else:
             view.scroll_page_down(animate=False)
         self._save_position()
@@ -457,11 +478,13 @@ class ReaderApp(App[None]):
         self.notify(f"Copied {article.word_count:,} words to the clipboard", timeout=3)
 
     def action_help(self) -> None:
-        rows: list[KeyHelp] = []
+        rows: list[tuple[str, str]] = []
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
             keys = " / ".join(self._key_name(k) for k in binding.key.split(","))
-            rows.append(KeyHelp(keys, binding.tooltip or binding.description))
+            rows.append((keys, binding.tooltip or binding.description))
+        from .screens import HelpScreen
+
         self.push_screen(HelpScreen(rows + EXTRA_HELP))
 
     @staticmethod
@@ -491,6 +514,8 @@ class ReaderApp(App[None]):
             if news:
                 self.notify(news, timeout=5, markup=False)
 
+        from .screens import GotoDateScreen
+
         self.push_screen(GotoDateScreen(self.goto_date), done)
 
     def goto_date(self, typed: str) -> tuple[bool, str]:
@@ -515,6 +540,7 @@ class ReaderApp(App[None]):
         first = self.timeline.articles_on(when)
         if first:
             self.timeline.move_to_article(first[0])
+            self._follow()
 
     # --- search ----------------------------------------------------------------------------------
 
@@ -532,6 +558,8 @@ class ReaderApp(App[None]):
             self._hit_cursor = next((n for n, h in enumerate(self.last_hits) if h.index == chosen), -1)
             self._open_article(chosen)
             self._refresh_article()
+
+        from .screens import SearchScreen
 
         self.push_screen(
             SearchScreen(self.search_hits, self._describe_hit, lambda hit: hit.index, self.last_query, self._remember_hits),  # type: ignore[arg-type]
@@ -571,6 +599,7 @@ class ReaderApp(App[None]):
         if not self.timeline.move_to_article(index):
             self.filter_mode = ""
             self.timeline.move_to_article(index)
+        self._follow()
 
     def _refresh_article(self) -> None:
         view = self.article_view

@@ -17,13 +17,12 @@ be read at all raises :class:`LoadError` with a one-line message.
 from __future__ import annotations
 
 import codecs
-import gc
 import functools
+import gc
 import re
-from array import array
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
 from .model import Article, BulletinInfo, Diagnostic, Library, ParsedBulletin, content_key
@@ -189,64 +188,6 @@ class _Parser:
         )
 
 
-_UTF8_SCREEN: tuple[bytes, tuple[tuple[bytes, re.Pattern[bytes]], ...]] | None = None
-
-
-def _byte_alternatives(sequences: set[bytes]) -> str:
-    """A regex source matching exactly ``sequences`` (as latin-1 text), factored by leading byte."""
-    if all(len(seq) == 1 for seq in sequences):
-        return "[" + "".join(re.escape(chr(seq[0])) for seq in sorted(sequences)) + "]"
-    heads: dict[int, set[bytes]] = {}
-    for seq in sequences:
-        heads.setdefault(seq[0], set()).add(seq[1:])
-    return "(?:" + "|".join(
-        re.escape(chr(head)) + _byte_alternatives(tails) for head, tails in sorted(heads.items())
-    ) + ")"
-
-
-def _utf8_screen() -> tuple[bytes, tuple[tuple[bytes, re.Pattern[bytes]], ...]]:
-    """How :data:`UNSAFE` characters look in UTF-8, derived from it once (a few ms).
-
-    ``(bytes that are safe alone, ((lead byte, pattern of the unsafe sequences it starts), ...))``.
-    Characters beyond the BMP (lead bytes F0-F4) all count as unsafe: rare, and they
-    only send a file down the exact character-by-character path.
-    """
-    global _UTF8_SCREEN
-    if _UTF8_SCREEN is None:
-        # Every BMP character but the surrogates, without making 63k one-character strings.
-        codes = array("H", range(0xD800)) + array("H", range(0xE000, 0x10000))
-        bmp = codes.tobytes().decode("utf-16-le")
-        encoded = [c.encode("utf-8") for c in UNSAFE.findall(bmp)]
-        # CR never reaches the sanitiser: it becomes LF first.
-        unsafe_alone = {e[0] for e in encoded if len(e) == 1} - {0x0D} | set(range(0xF0, 0xF5))
-        safe_alone = bytes(b for b in range(256) if b not in unsafe_alone)
-        leads: dict[int, set[bytes]] = {}
-        for e in encoded:
-            if len(e) > 1:
-                leads.setdefault(e[0], set()).add(e)
-        patterns = tuple(
-            (bytes([lead]), re.compile(_byte_alternatives(seqs).encode("latin-1")))
-            for lead, seqs in sorted(leads.items())
-        )
-        _UTF8_SCREEN = (safe_alone, patterns)
-    return _UTF8_SCREEN
-
-
-def _utf8_is_safe(data: bytes) -> bool:
-    """Whether UTF-8 ``data`` certainly decodes to text without :data:`UNSAFE` characters.
-
-    A few C-speed byte scans (``bytes.translate``, ``memchr``, literal-prefix searches)
-    instead of a character-class search over the decoded text.
-    """
-    safe_alone, patterns = _utf8_screen()
-    if data.translate(None, safe_alone):
-        return False
-    for lead, pattern in patterns:
-        if lead in data and pattern.search(data) is not None:
-            return False
-    return True
-
-
 def _sanitize_lines(text: str, source: str) -> tuple[str, list[Diagnostic]]:
     """Strip unsafe characters, with one warning per affected line."""
     if UNSAFE.search(text) is None:
@@ -278,16 +219,11 @@ def _sanitize_lines(text: str, source: str) -> tuple[str, list[Diagnostic]]:
 
 def parse_text(text: str, source: str = "<text>") -> ParsedBulletin:
     """Parse one bulletin's decoded text. Never raises."""
-    return _parse_text(text, source, safe=False)
-
-
-def _parse_text(text: str, source: str, safe: bool) -> ParsedBulletin:
-    """:func:`parse_text`; ``safe`` when ``text`` is known to hold no :data:`UNSAFE` character."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text, sanitized = (text, []) if safe else _sanitize_lines(text, source)
+    text, sanitized = _sanitize_lines(text, source)
     parsed = _Parser(text, source).parse()
     if not sanitized:
         return parsed
@@ -322,39 +258,22 @@ def _decode(data: bytes, source: str, encoding: str) -> str:
         ) from None
 
 
-def _blank(text: str) -> bool:
-    """``text.strip() in ("", "\ufeff")`` without copying the text."""
-    if not text or text.isspace():
-        return True
-    bom = text.find("\ufeff")
-    if bom < 0:
-        return False
-    before, after = text[:bom], text[bom + 1 :]
-    return (not before or before.isspace()) and (not after or after.isspace())
-
-
 def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulletin:
     """Read, decode and parse one bulletin file; :class:`LoadError` when it is not one."""
     source = str(path)
     try:
-        if isinstance(path, Path):  # what Path(path).read_bytes() does, without a copy of the Path
-            with open(path, "rb") as stream:
-                data = stream.read()
-        else:
-            data = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            data = stream.read()
     except IsADirectoryError:
         raise LoadError(f"{source}: is a directory") from None
     except OSError as error:
         raise LoadError(f"{source}: cannot read: {error.strerror or error}") from None
     text = _decode(data, source, encoding)
-    if _blank(text):
+    if not text.strip().lstrip("\ufeff").strip():
         raise LoadError(f"{source}: empty file, no articles")
     if "\x00" in text:
         raise LoadError(f"{source}: binary file (contains NUL characters), not a bulletin")
-    safe = False
-    if check_encoding(encoding) in ("utf-8", "utf-8-sig"):
-        safe = _utf8_is_safe(data[3:] if data.startswith(codecs.BOM_UTF8) else data)
-    parsed = _parse_text(text, source, safe)
+    parsed = parse_text(text, source)
     if not parsed.articles:
         raise LoadError(f"{source}: no articles found (expected a headline after a dateline like 04.07.2024)")
     return parsed

@@ -8,7 +8,6 @@ with each file's header facts and the diagnostics the loader raised.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -123,44 +122,11 @@ class ParsedBulletin:
     """Anomalies, in line order."""
 
 
-_bmp_marks: tuple[re.Pattern[str], re.Pattern[str]] | None = None
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
-def _marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """``(BMP combining mark or any astral character, BMP combining mark)`` patterns.
-
-    Built once from :func:`unicodedata.combining` (a few ms). A class of BMP characters
-    compiles to a lookup table; astral marks are left to :func:`_normalise`'s slow path.
-    """
-    global _bmp_marks
-    if _bmp_marks is None:
-        spans: list[list[int]] = []
-        for mark in map(ord, filter(unicodedata.combining, map(chr, range(0x10000)))):
-            if spans and spans[-1][1] == mark - 1:
-                spans[-1][1] = mark
-            else:
-                spans.append([mark, mark])
-        marks = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in spans)
-        _bmp_marks = (re.compile(f"[{marks}\U00010000-\U0010ffff]"), re.compile(f"[{marks}]"))
-    return _bmp_marks
-
-
 def _normalise(text: str) -> str:
-    """Casefolded, NFKD-decomposed, without combining marks, whitespace runs made one space."""
+    """Casefolded NFKC with whitespace runs made one space: the same text however it was encoded."""
     if text.isascii():
-        # ASCII casefolds as lower() does and has no decompositions or combining marks.
         return " ".join(text.lower().split())
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    if not decomposed.isascii():
-        suspect, bmp_marks = _marks()
-        if suspect.search(decomposed) is not None:
-            decomposed = bmp_marks.sub("", decomposed)
-            if _ASTRAL.search(decomposed) is not None:
-                combining = unicodedata.combining
-                for mark in [c for c in set(decomposed) if combining(c)]:
-                    decomposed = decomposed.replace(mark, "")
-    return " ".join(decomposed.split())
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def content_key(headline: str, when: date | None, first_paragraph: str) -> str:

@@ -7,7 +7,6 @@ headlines stay inert.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Sequence
 
@@ -24,16 +23,6 @@ from textual.worker import get_current_worker
 from .model import Article
 
 
-@dataclass(frozen=True, slots=True)
-class KeyHelp:
-    """One row of the help screen."""
-
-    keys: str
-    """Keys as the user presses them."""
-    meaning: str
-    """What they do."""
-
-
 class HelpScreen(ModalScreen[None]):
     """Every key and what it does."""
 
@@ -41,7 +30,8 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close", show=True),
     ]
 
-    def __init__(self, rows: Sequence[KeyHelp]) -> None:
+    def __init__(self, rows: Sequence[tuple[str, str]]) -> None:
+        """``rows``: (keys, meaning) pairs."""
         super().__init__()
         self.rows = rows
 
@@ -54,8 +44,8 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("Key", "Action")
-        for row in self.rows:
-            table.add_row(Text(row.keys, style="bold"), Text(row.meaning))
+        for keys, meaning in self.rows:
+            table.add_row(Text(keys, style="bold"), Text(meaning))
         table.focus()
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -90,11 +90,11 @@ BODY_PHRASE_BONUS = 0.15
 """Bonus when consecutive query words are adjacent in the best paragraph."""
 HEAD_BONUS_MAX = PHRASE_BONUS + COVER_BONUS
 BONUS_MAX = HEAD_BONUS_MAX + BODY_PHRASE_BONUS
-RANK_CAP = 1500
+RANK_CAP = 1000
 """Hits matching equally many terms are all ordered by score up to this many; beyond it the
 first :data:`RANK_CAP` (most headline-matched groups first, then input order) are scored and
 the rest follow in that order. Keeps one-letter queries over 100k articles fast."""
-BODY_PHRASE_BUDGET = 48
+BODY_PHRASE_BUDGET = 24
 """Per search, at most this many candidates (the most promising) get the body phrase bonus
 computed; it means tokenising their paragraphs, the costliest step of ranking."""
 BODY_CHUNK = 256
@@ -396,6 +396,7 @@ class _Part:
     """Body article sets per quality level, best first."""
     head_any: set[int]
     body_any: set[int]
+    any: set[int]
 
 
 @dataclass(slots=True)
@@ -432,6 +433,9 @@ class _Plan:
     """Adjacent slot pairs that can form a phrase."""
     words: dict[str, int] | None = None
     """:attr:`mask` keyed by token string (built on first use, for tokenised paragraphs)."""
+    needles: tuple[str, ...] | None = None
+    """When few, the matched token strings: a paragraph containing none of them is skipped
+    without tokenising it."""
     paragraphs: dict[int, tuple[int, float, int]] = field(default_factory=dict)
     """Memo of :meth:`SearchEngine._best_paragraph` per article."""
 
@@ -473,6 +477,8 @@ class SearchEngine:
         self._parts: dict[tuple[str, str], _Part] = {}
         self._terms: dict[Term, _TermIndex] = {}
         self._anchors: dict[tuple[str, str], set[int]] = {}
+        self._unions: dict[object, object] = {}
+        self._leading: dict[tuple[tuple[Term, ...], ...], set[int]] = {}
         self._plans: dict[Query, _Plan] = {}
         self._date_sets: dict[tuple[DateSpec, ...], set[int]] = {}
         self._budget = 0
@@ -597,6 +603,8 @@ class SearchEngine:
         self._parts.clear()
         self._terms.clear()
         self._anchors.clear()
+        self._unions.clear()
+        self._leading.clear()
         self._plans.clear()
         self._date_sets.clear()
         self._cache_generation = self._generation
@@ -707,23 +715,50 @@ class SearchEngine:
         by_quality: dict[float, list[int]] = defaultdict(list)
         for tid, (quality, _, _) in matches.items():
             by_quality[quality].append(tid)
-        hpost, bpost = self._hpost, self._bpost
         head: list[tuple[float, set[int]]] = []
         body: list[tuple[float, set[int]]] = []
+        keys: list[object] = []
         for quality in sorted(by_quality, reverse=True):
-            tids = by_quality[quality]
-            lists = [hpost[t] for t in tids if t in hpost]
-            if lists:
-                head.append((quality, set().union(*lists)))
+            tids = frozenset(by_quality[quality])
+            found = self._union(True, tids)
+            if found:
+                head.append((quality, found))
+                keys.append((True, quality, tids))
             if quality == INFIX or (not exact and n <= 2 and quality != EXACT):
                 continue
-            words = self._tokens
-            arrays = [bpost[w] for w in map(words.__getitem__, tids) if w in bpost]
-            if arrays:
-                body.append((quality, set().union(*arrays)))
-        head_any = set().union(*(s for _, s in head)) if len(head) != 1 else head[0][1]
-        body_any = set().union(*(s for _, s in body)) if len(body) != 1 else body[0][1]
-        return _Part(matches, head, body, head_any, body_any)
+            found = self._union(False, tids)
+            if found:
+                body.append((quality, found))
+                keys.append((False, quality, tids))
+        key = tuple(keys)
+        combined = self._unions.get(key)
+        if combined is None:
+            head_any = set().union(*(s for _, s in head)) if len(head) != 1 else head[0][1]
+            body_any = set().union(*(s for _, s in body)) if len(body) != 1 else body[0][1]
+            combined = self._unions[key] = (head_any, body_any, head_any | body_any)
+        return _Part(matches, head, body, *combined)
+
+    def _union(self, headline: bool, tids: frozenset[int]) -> set[int]:
+        """Articles whose headline (or body) holds any of the tokens ``tids``.
+
+        Memoised on the token set: while a word is typed its successive prefixes often
+        resolve to the same tokens, so their (possibly large) article sets are reused.
+        """
+        key = (headline, tids)
+        found = self._unions.get(key)
+        if found is None:
+            if headline:
+                hpost = self._hpost
+                lists = [hpost[t] for t in tids if t in hpost]
+            else:
+                bpost = self._bpost
+                words = self._tokens
+                lists = [bpost[w] for w in map(words.__getitem__, tids) if w in bpost]
+            found = set().union(*lists) if lists else set()
+            if len(self._unions) > 256:
+                self._unions.clear()
+            self._unions[key] = found
+        return found
 
     def _term(self, term: Term) -> _TermIndex:
         cached = self._terms.get(term)
@@ -735,10 +770,7 @@ class SearchEngine:
             parts = tuple(self._resolve(p, kind) for p in term.parts)
             head = _intersect([p.head_any for p in parts])
             body = _intersect([p.body_any for p in parts])
-            if len(parts) == 1:
-                any_ = parts[0].head_any | parts[0].body_any
-            else:
-                any_ = _intersect([p.head_any | p.body_any for p in parts])
+            any_ = parts[0].any if len(parts) == 1 else _intersect([p.any for p in parts])
             result = _TermIndex(term, parts, head, body, any_)
         elif term.kind == "exact" and len(text) <= 2:
             # Too short to expand through the vocabulary: headlines as substrings, bodies as words.
@@ -750,7 +782,7 @@ class SearchEngine:
             long_parts = [p for p in term.parts if len(p) >= 3]
             if long_parts:
                 resolved = [self._resolve(p, "exact") for p in long_parts]
-                candidates = _intersect([p.head_any | p.body_any for p in resolved])
+                candidates = _intersect([p.any for p in resolved])
                 head = {a for a in candidates if text in self._anchor[a]}
                 body = {a for a in candidates if text in normalise("\n".join(articles[a].paragraphs))}
             else:  # only short pieces (``'u.s``): headlines only
@@ -859,7 +891,7 @@ class SearchEngine:
                 return [Hit(i, 0.0, (), None, ()) for i in chosen]
             plan = self._plan(parsed)
             self._budget = BODY_PHRASE_BUDGET
-            ranked = self._rank(plan, allowed, excluded, limit)
+            ranked = self._rank(plan, parsed, allowed, excluded, limit)
             return [self._hit(plan, parsed, index, score) for score, index in ranked]
 
     def _listing(self, specs: tuple[DateSpec, ...], allowed: set[int] | None, excluded: set[int]) -> list[int]:
@@ -875,10 +907,22 @@ class SearchEngine:
             order = [i for i in order if i not in excluded]
         return order
 
-    def _rank(self, plan: _Plan, allowed: set[int] | None, excluded: set[int], limit: int | None) -> list[tuple[float, int]]:
+    def _rank(
+        self, plan: _Plan, query: Query, allowed: set[int] | None, excluded: set[int], limit: int | None
+    ) -> list[tuple[float, int]]:
         groups = plan.groups
         count = len(groups)
-        full = _intersect([g.any for g in groups], copy=True)
+        if count > 2:
+            # Typing edits the last word: the other words' intersection is kept between keystrokes.
+            key = query.groups[:-1]
+            leading = self._leading.get(key)
+            if leading is None:
+                if len(self._leading) > 32:
+                    self._leading.clear()
+                leading = self._leading[key] = _intersect([g.any for g in groups[:-1]])
+            full = _intersect([leading, groups[-1].any], copy=True)
+        else:
+            full = _intersect([g.any for g in groups], copy=True)
         if excluded:
             full -= excluded
         if allowed is not None:
@@ -914,11 +958,7 @@ class SearchEngine:
 
     def _rank_tier(self, plan: _Plan, tier: set[int], need: int | None) -> list[tuple[float, int]]:
         """``(score, index)`` best first for one tier (at most ``need``)."""
-        if len(tier) <= RANK_CAP:
-            pool, rest = tier, []
-        else:
-            ordered = self._by_headline_count(plan.groups, tier)
-            pool, rest = ordered[:RANK_CAP], ordered[RANK_CAP:]
+        pool = tier if len(tier) <= RANK_CAP else self._pool(plan.groups, tier)
         coarse = self._coarse
         heap = [(-(c + BONUS_MAX), a, 0, c) for a in pool for c in (coarse(plan, a),)]
         heapq.heapify(heap)
@@ -938,10 +978,20 @@ class SearchEngine:
                 heapq.heappush(heap, (-final, a, 2, final))
             else:
                 out.append((value, a))
-        if rest and (need is None or len(out) < need):
+        if len(pool) < len(tier) and (need is None or len(out) < need):
+            rest = self._by_headline_count(plan.groups, tier - set(pool))
             extra = rest if need is None else rest[: need - len(out)]
             out.extend((coarse(plan, a), a) for a in extra)
         return out
+
+    def _pool(self, groups: list[_Group], tier: set[int]) -> list[int]:
+        """The :data:`RANK_CAP` members of an oversized tier that get scored: most groups
+        matched in the headline first, then input order."""
+        heads = [g.head & tier for g in groups]
+        inside = set().union(*heads) if len(heads) > 1 else heads[0]
+        if len(inside) <= RANK_CAP:
+            return list(inside) + heapq.nsmallest(RANK_CAP - len(inside), tier - inside)
+        return self._by_headline_count(groups, inside)[:RANK_CAP]
 
     def _by_headline_count(self, groups: list[_Group], tier: set[int]) -> list[int]:
         """``tier`` ordered by how many groups matched the headline (most first), then index."""
@@ -1022,12 +1072,17 @@ class SearchEngine:
         if words_mask is None:
             tokens = self._tokens
             words_mask = plan.words = {tokens[tid]: bits for tid, bits in plan.mask.items()}
+            plan.needles = tuple(words_mask) if len(words_mask) <= 12 else None
+        needles = plan.needles
         vocab = self._vocab
         slots = plan.slots
         best = (-1, 0.0, 0)
         if words_mask:
-            for number, paragraph in enumerate(self._articles[a].paragraphs):
-                words = _words(normalise(paragraph))
+            body = normalise("\n".join(self._articles[a].paragraphs)).split("\n")
+            for number, paragraph in enumerate(body):
+                if needles is not None and not any(n in paragraph for n in needles):
+                    continue
+                words = _words(paragraph)
                 bits = list(map(words_mask.get, words, repeat(0)))
                 if not any(bits):
                     continue

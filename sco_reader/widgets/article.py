@@ -71,7 +71,7 @@ def render_body(
 
 
 class ArticleView(ScrollView, can_focus=True):
-    """Shows one article; scrolls; its border subtitle says where it stands ("4 / 9")."""
+    """Shows one article; scrolls; its border title says where it stands ("4 / 9")."""
 
     COMPONENT_CLASSES = {"article--title", "article--meta", "article--match"}
 
@@ -105,7 +105,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.article = article
         self._highlighter = highlighter
         self._empty_message = "Nothing to show here; press u or F to show all articles." if total == 0 else ""
-        self.border_subtitle = f"{position} / {total}" if article is not None and total else ""
+        self.border_title = f"{position} / {total}" if article is not None and total else ""
         self._layout()
         if not keep_scroll:
             self.scroll_to(y=0, animate=False, immediate=True)
