@@ -3,8 +3,8 @@
     python bench/bench_app.py [--sizes 1000,10000,100000] [--runs 5] [--json PATH]
 
 * **first screen** — a real process in a pseudo-terminal (120×40), from just before the
-  process starts until the reader's first frame (the article position ``1 / N`` drawn on the
-  terminal) is read back; the same for a minimal Textual app (Header, Static, Footer) as the
+  process starts until the reader's first frame with the article in it (its "N min read" line
+  drawn on the terminal) is read back; the same for a minimal Textual app (Header, Static, Footer) as the
   floor. For archives also the time until everything is loaded ("N articles from M files").
 * **keys** — the same real process: the time from writing a key to the terminal until the
   new article's position (``k / N``) has been drawn, for ``j``, ``]``, ``G``/``g``, ``o``
@@ -139,7 +139,7 @@ def first_screen(args: list[str], runs: int, loaded_marker: bytes | None) -> dic
     firsts: list[float] = []
     loads: list[float] = []
     rss: list[int] = []
-    markers = [b"1 / "] + ([loaded_marker] if loaded_marker else [])
+    markers = [b"min read"] + ([loaded_marker] if loaded_marker else [])
     for _ in range(runs):
         seen, peak = run_in_pty([sys.executable, "-c", RSS_WRAPPER, *args, "--no-state"], markers)
         firsts.append(seen[0])

@@ -20,9 +20,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, Header, Static
 
-from .dates import nearest_date, parse_date_spec
 from .loader import LoadError, gc_paused, load_file
 from .model import Article, Library, ParsedBulletin, chronological_key
 from .widgets.article import ArticleView, full_date
@@ -147,6 +146,8 @@ class ReaderApp(App[None]):
             yield Timeline(id="timeline")
             yield ArticleView(id="article")
         if self.loading:
+            from textual.widgets import ProgressBar
+
             yield ProgressBar(id="progress", show_eta=False)
             yield Static(id="progress-label", markup=False)
         yield Footer()
@@ -161,7 +162,7 @@ class ReaderApp(App[None]):
             self._library_grew(len(self.library.articles) - 0, start=0)
             self._loading_finished()
         else:
-            self.query_one("#progress", ProgressBar).update(total=len(self.files), progress=0)
+            self.query_one("#progress").update(total=len(self.files), progress=0)
             self._show_progress(0, 0)
             self._load()
         timeline.focus()
@@ -194,7 +195,7 @@ class ReaderApp(App[None]):
         for parsed in batch:
             self.library.add(parsed)
         self._library_grew(len(self.library.articles) - start, start)
-        self.query_one("#progress", ProgressBar).update(progress=files_done)
+        self.query_one("#progress").update(progress=files_done)
         self._show_progress(files_done, len(self.library.articles))
 
     def _show_progress(self, files_done: int, articles: int) -> None:
@@ -217,7 +218,7 @@ class ReaderApp(App[None]):
     def _loading_finished(self) -> None:
         was_loading, self.loading = self.loading, False
         if was_loading:
-            self.query_one("#progress", ProgressBar).remove()
+            self.query_one("#progress").remove()
             self.query_one("#progress-label", Static).remove()
         diagnostics = len(self.library.diagnostics)
         if diagnostics:
@@ -229,7 +230,8 @@ class ReaderApp(App[None]):
             )
         self._update_title()
         self._resume()
-        self._build_engine()
+        # Index for search once the screen is up: the worker shares the GIL with the UI.
+        self.set_timer(0.5, self._build_engine)
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _build_engine(self) -> None:
@@ -280,6 +282,7 @@ class ReaderApp(App[None]):
         labels = {"": "", "unread": " · unread only (u: all)", "flagged": " · flagged only (F: all)"}
         order = "newest first" if self.newest_first else "oldest first"
         timeline.border_title = f"Timeline · {order}{labels[self.filter_mode]}"
+        self._follow()
 
     def _marks(self, article: Article) -> tuple[bool, bool]:
         return (article.key not in self._read, article.key in self._flagged)
@@ -523,6 +526,8 @@ class ReaderApp(App[None]):
 
         Returns ``(True, what happened)`` or ``(False, why not)``.
         """
+        from .dates import nearest_date, parse_date_spec
+
         spec = parse_date_spec(typed)
         if spec is None:
             return False, f"Not a date: {typed!r}. Try 2024-07-04, 04.07, 4 Jul, today or -2d"

@@ -8,7 +8,6 @@ actually wanted, so ``--json``/``--list``/``--check`` start fast.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -172,6 +171,8 @@ def _timeline_line(article: Article, marker: str = "") -> str:
 
 def _write_json(out: IO[str], library: Library, articles: Iterable[Article], extra: dict[str, dict[str, object]]) -> None:
     """Stream the ``--json`` document one article at a time."""
+    import json
+
     out.write('{"articles": [')
     first = True
     for article in articles:

@@ -97,6 +97,10 @@ the rest follow in that order. Keeps one-letter queries over 100k articles fast.
 BODY_PHRASE_BUDGET = 24
 """Per search, at most this many candidates (the most promising) get the body phrase bonus
 computed; it means tokenising their paragraphs, the costliest step of ranking."""
+CACHE_PER_ARTICLE = 8
+CACHE_MIN = 200_000
+"""Each query cache holds article sets totalling at most ``max(CACHE_MIN, CACHE_PER_ARTICLE × articles)``
+elements (least recently used first out), so typing never grows memory without bound."""
 BODY_CHUNK = 256
 """Articles per body-indexing step (the time budget is checked between steps)."""
 
@@ -440,6 +444,49 @@ class _Plan:
     """Memo of :meth:`SearchEngine._best_paragraph` per article."""
 
 
+class _Cache:
+    """A least-recently-used map bounded by entry count and by the summed size of its values."""
+
+    __slots__ = ("_data", "_sizes", "_total", "_count", "_budget")
+
+    def __init__(self, count: int, budget: int = CACHE_MIN) -> None:
+        self._data: dict = {}
+        self._sizes: dict = {}
+        self._total = 0
+        self._count = count
+        self._budget = budget
+
+    def get(self, key):  # type: ignore[no-untyped-def]
+        data = self._data
+        value = data.pop(key, None)
+        if value is not None:
+            data[key] = value
+        return value
+
+    def put(self, key, value, size: int) -> None:  # type: ignore[no-untyped-def]
+        data, sizes = self._data, self._sizes
+        if key in data:
+            self._total -= sizes.pop(key)
+            del data[key]
+        data[key] = value
+        sizes[key] = size
+        self._total += size
+        while len(data) > 1 and (len(data) > self._count or self._total > self._budget):
+            oldest = next(iter(data))
+            del data[oldest]
+            self._total -= sizes.pop(oldest)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self, budget: int | None = None) -> None:
+        self._data.clear()
+        self._sizes.clear()
+        self._total = 0
+        if budget is not None:
+            self._budget = budget
+
+
 # --------------------------------------------------------------------------- the engine
 
 
@@ -474,13 +521,15 @@ class SearchEngine:
         self._chars: set[str] = set()
         self._alphabets: dict[frozenset[str], str] = {}
         self._cache_generation = -1
-        self._parts: dict[tuple[str, str], _Part] = {}
-        self._terms: dict[Term, _TermIndex] = {}
-        self._anchors: dict[tuple[str, str], set[int]] = {}
-        self._unions: dict[object, object] = {}
-        self._leading: dict[tuple[tuple[Term, ...], ...], set[int]] = {}
-        self._plans: dict[Query, _Plan] = {}
-        self._date_sets: dict[tuple[DateSpec, ...], set[int]] = {}
+        self._ints: list[int] = []
+        """Canonical int objects for article indexes, shared by every cached set."""
+        self._parts = _Cache(64)
+        self._terms = _Cache(64)
+        self._anchors = _Cache(16)
+        self._unions = _Cache(256)
+        self._leading = _Cache(16)
+        self._plans = _Cache(16)
+        self._date_sets = _Cache(16)
         self._budget = 0
         self.last_total = 0
         """How many articles matched every term (or the listing) in the last :meth:`search`."""
@@ -513,6 +562,8 @@ class SearchEngine:
             anchor = self._anchor
             by_date = self._by_date
             index = len(self._articles)
+            ints = self._ints
+            ints.extend(range(index, index + len(articles)))
             for article in articles:
                 norm = normalise(article.headline)
                 words = _words(norm)
@@ -533,10 +584,11 @@ class SearchEngine:
                             tid = vocab[token] = len(tokens)
                             tokens.append(token)
                         distinct.add(tid)
+                canonical = ints[index]
                 for tid in distinct:
-                    hpost[tid].append(index)
+                    hpost[tid].append(canonical)
                 anchor.append(_EDGE.sub("", norm))
-                by_date.setdefault(article.date, []).append(index)
+                by_date.setdefault(article.date, []).append(canonical)
                 index += 1
             self._articles.extend(articles)
             self._generation += 1
@@ -600,13 +652,9 @@ class SearchEngine:
                     starts.append(offset)
                 self._blobs.append((first + at, "\n".join(chunk) + "\n", starts))
             self._synced = len(tokens)
-        self._parts.clear()
-        self._terms.clear()
-        self._anchors.clear()
-        self._unions.clear()
-        self._leading.clear()
-        self._plans.clear()
-        self._date_sets.clear()
+        budget = max(CACHE_MIN, CACHE_PER_ARTICLE * len(self._articles))
+        for cache in (self._parts, self._terms, self._anchors, self._unions, self._leading, self._plans, self._date_sets):
+            cache.clear(budget)
         self._cache_generation = self._generation
 
     # ------------------------------------------------------------------ resolving words
@@ -660,23 +708,29 @@ class SearchEngine:
             elif quality == old[0] == FUZZY_PREFIX and _PREFIX_ORDER[end - n] < _PREFIX_ORDER[old[2] - n]:
                 matches[tid] = (quality, start, end)  # the same prefix length match_token reports
 
+        levels: dict[float, frozenset[int]] | None = None
         if kind == "exact":
             for tid, offset in self._substring_ids(word):
                 if tid not in matches:
                     matches[tid] = (EXACT, offset, offset + n)
         else:
-            tid = vocab.get(word)
-            if tid is not None:
-                matches[tid] = (EXACT, 0, n)
-            for token in self._prefixed(word):
-                if len(token) > n:
-                    matches[vocab[token]] = (PREFIX, 0, n)
+            # Prefix matches in bulk (a one-letter word can prefix tens of thousands of tokens).
+            prefixed = frozenset(map(vocab.__getitem__, self._prefixed(word)))
+            matches = dict.fromkeys(prefixed, (PREFIX, 0, n))
+            exact = vocab.get(word)
+            if exact is not None:
+                matches[exact] = (EXACT, 0, n)
             if n >= 4:
                 self._resolve_typos(word, add)
                 for tid, offset in self._substring_ids(word):
                     if offset > 0 and tid not in matches:
                         matches[tid] = (INFIX, offset, offset + n)
-        part = self._parts[key] = self._index_part(matches, n, kind == "exact")
+            elif exact is None:
+                levels = {PREFIX: prefixed}
+            else:
+                levels = {EXACT: frozenset((exact,)), PREFIX: prefixed - {exact}}
+        part = self._index_part(matches, n, kind == "exact", levels)
+        self._parts.put(key, part, sum(len(s) for _, s in part.head) + sum(len(s) for _, s in part.body))
         return part
 
     def _resolve_typos(self, word: str, add) -> None:  # type: ignore[no-untyped-def]
@@ -711,15 +765,25 @@ class SearchEngine:
                 if distance == 2:
                     add(vocab[token], FUZZY2, 0, len(token))
 
-    def _index_part(self, matches: dict[int, tuple[float, int, int]], n: int, exact: bool) -> _Part:
-        by_quality: dict[float, list[int]] = defaultdict(list)
-        for tid, (quality, _, _) in matches.items():
-            by_quality[quality].append(tid)
+    def _index_part(
+        self,
+        matches: dict[int, tuple[float, int, int]],
+        n: int,
+        exact: bool,
+        levels: dict[float, frozenset[int]] | None = None,
+    ) -> _Part:
+        if levels is None:
+            by_quality: dict[float, list[int]] = defaultdict(list)
+            for tid, (quality, _, _) in matches.items():
+                by_quality[quality].append(tid)
+            levels = {q: frozenset(tids) for q, tids in by_quality.items()}
         head: list[tuple[float, set[int]]] = []
         body: list[tuple[float, set[int]]] = []
         keys: list[object] = []
-        for quality in sorted(by_quality, reverse=True):
-            tids = frozenset(by_quality[quality])
+        for quality in sorted(levels, reverse=True):
+            tids = levels[quality]
+            if not tids:
+                continue
             found = self._union(True, tids)
             if found:
                 head.append((quality, found))
@@ -735,7 +799,8 @@ class SearchEngine:
         if combined is None:
             head_any = set().union(*(s for _, s in head)) if len(head) != 1 else head[0][1]
             body_any = set().union(*(s for _, s in body)) if len(body) != 1 else body[0][1]
-            combined = self._unions[key] = (head_any, body_any, head_any | body_any)
+            combined = (head_any, body_any, head_any | body_any)
+            self._unions.put(key, combined, len(head_any) + len(body_any) + len(combined[2]))
         return _Part(matches, head, body, *combined)
 
     def _union(self, headline: bool, tids: frozenset[int]) -> set[int]:
@@ -750,14 +815,17 @@ class SearchEngine:
             if headline:
                 hpost = self._hpost
                 lists = [hpost[t] for t in tids if t in hpost]
+                found = set().union(*lists) if lists else set()
             else:
                 bpost = self._bpost
                 words = self._tokens
-                lists = [bpost[w] for w in map(words.__getitem__, tids) if w in bpost]
-            found = set().union(*lists) if lists else set()
-            if len(self._unions) > 256:
-                self._unions.clear()
-            self._unions[key] = found
+                canonical = self._ints.__getitem__
+                found = set()
+                for w in map(words.__getitem__, tids):
+                    postings = bpost.get(w)
+                    if postings:
+                        found.update(map(canonical, postings))
+            self._unions.put(key, found, len(found))
         return found
 
     def _term(self, term: Term) -> _TermIndex:
@@ -792,7 +860,7 @@ class SearchEngine:
         else:
             result = _TermIndex(term, (), self._anchored(term.kind, text), set(), set())
             result.any = result.head
-        self._terms[term] = result
+        self._terms.put(term, result, len(result.any) + len(result.head) + len(result.body))
         return result
 
     def _anchored(self, kind: str, text: str) -> set[int]:
@@ -808,9 +876,7 @@ class SearchEngine:
             found = {i for i, h in enumerate(anchor) if h.endswith(text)}
         else:
             found = {i for i, h in enumerate(anchor) if h == text}
-        if len(self._anchors) > 32:
-            self._anchors.clear()
-        self._anchors[(kind, text)] = found
+        self._anchors.put((kind, text), found, len(found))
         return found
 
     def _plan(self, query: Query) -> _Plan:
@@ -842,14 +908,13 @@ class SearchEngine:
             if not mask:
                 mask = dict.fromkeys(slot, flag)
             else:
-                get = mask.get
-                for tid in slot:
-                    mask[tid] = get(tid, 0) | flag
+                fresh = dict.fromkeys(slot, flag)
+                for tid in mask.keys() & fresh.keys():
+                    fresh[tid] |= mask[tid]
+                mask.update(fresh)
         pairs = sum(1 for i in range(len(slots) - 1) if slots[i] and slots[i + 1])
         plan = _Plan(groups, slots, mask, sum(g.weight for g in groups), pairs)
-        if len(self._plans) > 64:
-            self._plans.clear()
-        self._plans[query] = plan
+        self._plans.put(query, plan, sum(len(g.any) for g in groups if len(g.terms) > 1))
         return plan
 
     def _allowed(self, specs: tuple[DateSpec, ...]) -> set[int] | None:
@@ -861,7 +926,7 @@ class SearchEngine:
             for when, indexes in self._by_date.items():
                 if when is not None and all(s.matches(when) for s in specs):
                     allowed.update(indexes)
-            self._date_sets[specs] = allowed
+            self._date_sets.put(specs, allowed, len(allowed))
         return allowed
 
     # ------------------------------------------------------------------ searching
@@ -917,9 +982,8 @@ class SearchEngine:
             key = query.groups[:-1]
             leading = self._leading.get(key)
             if leading is None:
-                if len(self._leading) > 32:
-                    self._leading.clear()
-                leading = self._leading[key] = _intersect([g.any for g in groups[:-1]])
+                leading = _intersect([g.any for g in groups[:-1]])
+                self._leading.put(key, leading, len(leading))
             full = _intersect([leading, groups[-1].any], copy=True)
         else:
             full = _intersect([g.any for g in groups], copy=True)
@@ -1071,7 +1135,7 @@ class SearchEngine:
         words_mask = plan.words
         if words_mask is None:
             tokens = self._tokens
-            words_mask = plan.words = {tokens[tid]: bits for tid, bits in plan.mask.items()}
+            words_mask = plan.words = dict(zip(map(tokens.__getitem__, plan.mask), plan.mask.values()))
             plan.needles = tuple(words_mask) if len(words_mask) <= 12 else None
         needles = plan.needles
         vocab = self._vocab

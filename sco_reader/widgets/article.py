@@ -132,6 +132,10 @@ class ArticleView(ScrollView, can_focus=True):
     def _layout(self) -> None:
         """Wrap the article to the current width (once per article and width)."""
         width = self.scrollable_content_region.width
+        self._laid_out_width = width
+        if width <= 0:  # not sized yet: on_resize lays it out
+            self._lines = []
+            return
         text_width = max(1, width - 2 * MARGIN)
         console = self.app.console
         options = console.options.update(width=text_width, highlight=False, markup=False, height=None)
@@ -158,6 +162,8 @@ class ArticleView(ScrollView, can_focus=True):
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        if self._laid_out_width != self.scrollable_content_region.width:
+            self._layout()  # first frame after a resize: lay out now rather than a frame later
         row = y + self.scroll_offset.y
         if 0 <= row < len(self._lines):
             return self._lines[row]
