@@ -258,9 +258,14 @@ def _decode(data: bytes, source: str, encoding: str) -> str:
         ) from None
 
 
+def display_name(path: Path | str) -> str:
+    """A path as shown to the user: file names are untrusted text too (no escape sequences)."""
+    return sanitize(str(path))[0]
+
+
 def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulletin:
     """Read, decode and parse one bulletin file; :class:`LoadError` when it is not one."""
-    source = str(path)
+    source = display_name(path)
     try:
         with open(path, "rb") as stream:
             data = stream.read()
@@ -294,12 +299,12 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
                 key=lambda p: p.relative_to(path).parts,
             )
             if not found:
-                raise LoadError(f"{given}: no bulletins (*.txt files) in this directory")
+                raise LoadError(f"{display_name(given)}: no bulletins (*.txt files) in this directory")
             files.extend(found)
         elif path.exists():
             files.append(path)
         else:
-            raise LoadError(f"{given}: no such file or directory")
+            raise LoadError(f"{display_name(given)}: no such file or directory")
     return files
 
 

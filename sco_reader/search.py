@@ -401,6 +401,8 @@ class _Part:
     head_any: set[int]
     body_any: set[int]
     any: set[int]
+    body_matches: dict[int, tuple[float, int, int]] | None = None
+    """The :attr:`matches` that count in bodies (no infixes; only the whole word for 1–2 letters)."""
 
 
 @dataclass(slots=True)
@@ -432,6 +434,9 @@ class _Plan:
     """Token matchers in query order, for phrase adjacency (``None`` breaks the chain)."""
     mask: dict[int, int]
     """Token id → bit set of the slots it matches."""
+    body_slots: list[dict[int, tuple[float, int, int]] | None]
+    """:attr:`slots` restricted to matches that count in bodies."""
+    body_mask: dict[int, int]
     weight_sum: float
     pairs: int
     """Adjacent slot pairs that can form a phrase."""
@@ -517,6 +522,9 @@ class SearchEngine:
         self._generation = 0
         self._synced = 0
         self._sorted: list[str] = []
+        self._sorted_head: list[str] = []
+        """Tokens that occur in some headline, sorted (prefix matches of one- and two-letter words)."""
+        self._head_synced = 0
         self._blobs: list[tuple[int, str, array]] = []
         self._chars: set[str] = set()
         self._alphabets: dict[frozenset[str], str] = {}
@@ -632,6 +640,10 @@ class SearchEngine:
                     vocab[token] = len(tokens)
                     tokens.append(token)
             self._bpost_seen = len(self._bpost)
+        if len(self._hpost) > self._head_synced:
+            self._sorted_head.extend(map(tokens.__getitem__, islice(self._hpost, self._head_synced, None)))
+            self._sorted_head.sort()
+            self._head_synced = len(self._hpost)
         if len(tokens) > self._synced:
             new = tokens[self._synced :]
             self._sorted.extend(new)
@@ -675,8 +687,10 @@ class SearchEngine:
             alphabet = self._alphabets[key] = "".join(sorted(picked))
         return alphabet
 
-    def _prefixed(self, prefix: str) -> list[str]:
-        ordered = self._sorted
+    def _prefixed(self, prefix: str, ordered: list[str] | None = None) -> list[str]:
+        """Vocabulary tokens starting with ``prefix`` (from ``ordered``, the whole sorted vocabulary by default)."""
+        if ordered is None:
+            ordered = self._sorted
         lo = bisect.bisect_left(ordered, prefix)
         hi = bisect.bisect_left(ordered, prefix + "\U0010ffff", lo)
         return ordered[lo:hi]
@@ -715,7 +729,8 @@ class SearchEngine:
                     matches[tid] = (EXACT, offset, offset + n)
         else:
             # Prefix matches in bulk (a one-letter word can prefix tens of thousands of tokens).
-            prefixed = frozenset(map(vocab.__getitem__, self._prefixed(word)))
+            ordered = self._sorted_head if n <= 2 else self._sorted  # short words: prefixes count in headlines only
+            prefixed = frozenset(map(vocab.__getitem__, self._prefixed(word, ordered)))
             matches = dict.fromkeys(prefixed, (PREFIX, 0, n))
             exact = vocab.get(word)
             if exact is not None:
@@ -801,7 +816,13 @@ class SearchEngine:
             body_any = set().union(*(s for _, s in body)) if len(body) != 1 else body[0][1]
             combined = (head_any, body_any, head_any | body_any)
             self._unions.put(key, combined, len(head_any) + len(body_any) + len(combined[2]))
-        return _Part(matches, head, body, *combined)
+        if exact or n >= 4:
+            body_matches = matches if exact else {t: m for t, m in matches.items() if m[0] != INFIX}
+        elif n == 3:
+            body_matches = matches
+        else:
+            body_matches = {t: m for t, m in matches.items() if m[0] == EXACT}
+        return _Part(matches, head, body, *combined, body_matches)
 
     def _union(self, headline: bool, tids: frozenset[int]) -> set[int]:
         """Articles whose headline (or body) holds any of the tokens ``tids``.
@@ -886,6 +907,7 @@ class SearchEngine:
         total = max(1, len(self._articles))
         groups: list[_Group] = []
         slots: list[dict[int, tuple[float, int, int]] | None] = []
+        body_slots: list[dict[int, tuple[float, int, int]] | None] = []
         for group_terms in query.groups:
             terms = tuple(self._term(t) for t in group_terms)
             any_ = set().union(*(t.any for t in terms)) if len(terms) > 1 else terms[0].any
@@ -893,27 +915,23 @@ class SearchEngine:
             weight = 1.0 + math.log((total + 1) / (len(any_) + 1))
             groups.append(_Group(terms, any_, head, weight))
             if len(terms) == 1:
-                slots.extend(p.matches for p in terms[0].parts) if terms[0].parts else slots.append(None)
+                if terms[0].parts:
+                    slots.extend(p.matches for p in terms[0].parts)
+                    body_slots.extend(p.body_matches for p in terms[0].parts)
+                else:
+                    slots.append(None)
+                    body_slots.append(None)
             else:
                 merged: dict[int, tuple[float, int, int]] = {}
+                merged_body: dict[int, tuple[float, int, int]] = {}
                 for t in terms:
                     if t.parts:
                         merged.update(t.parts[0].matches)
+                        merged_body.update(t.parts[0].body_matches or {})
                 slots.append(merged or None)
-        mask: dict[int, int] = {}
-        for bit, slot in enumerate(slots):
-            if not slot:
-                continue
-            flag = 1 << bit
-            if not mask:
-                mask = dict.fromkeys(slot, flag)
-            else:
-                fresh = dict.fromkeys(slot, flag)
-                for tid in mask.keys() & fresh.keys():
-                    fresh[tid] |= mask[tid]
-                mask.update(fresh)
+                body_slots.append(merged_body or None)
         pairs = sum(1 for i in range(len(slots) - 1) if slots[i] and slots[i + 1])
-        plan = _Plan(groups, slots, mask, sum(g.weight for g in groups), pairs)
+        plan = _Plan(groups, slots, _slot_mask(slots), body_slots, _slot_mask(body_slots), sum(g.weight for g in groups), pairs)
         self._plans.put(query, plan, sum(len(g.any) for g in groups if len(g.terms) > 1))
         return plan
 
@@ -1135,11 +1153,11 @@ class SearchEngine:
         words_mask = plan.words
         if words_mask is None:
             tokens = self._tokens
-            words_mask = plan.words = dict(zip(map(tokens.__getitem__, plan.mask), plan.mask.values()))
+            words_mask = plan.words = dict(zip(map(tokens.__getitem__, plan.body_mask), plan.body_mask.values()))
             plan.needles = tuple(words_mask) if len(words_mask) <= 12 else None
         needles = plan.needles
         vocab = self._vocab
-        slots = plan.slots
+        slots = plan.body_slots
         best = (-1, 0.0, 0)
         if words_mask:
             body = normalise("\n".join(self._articles[a].paragraphs)).split("\n")
@@ -1157,7 +1175,7 @@ class SearchEngine:
                         for k, slot in enumerate(slots):
                             if b >> k & 1 and slot:
                                 q = slot[tid][0]
-                                if q != INFIX and q > qualities[k]:
+                                if q > qualities[k]:
                                     qualities[k] = q
                 pairs = _adjacent_pairs(bits) if plan.pairs else 0
                 score = sum(qualities) + pairs
@@ -1197,8 +1215,8 @@ class SearchEngine:
     def _spans(self, text: str, plan: _Plan, query: Query, headline: bool) -> tuple[tuple[int, int], ...]:
         norm, origin = _normalise_mapped(text)
         spans: list[tuple[int, int]] = []
-        mask = plan.mask
-        slots = plan.slots
+        mask = plan.mask if headline else plan.body_mask
+        slots = plan.slots if headline else plan.body_slots
         get_id = self._vocab.get
         if mask:
             for start, end, token in _positions(norm):
@@ -1212,7 +1230,7 @@ class SearchEngine:
                         m = slot[tid]
                         if best is None or m[0] > best[0]:
                             best = m
-                if best is not None and (headline or best[0] != INFIX):
+                if best is not None:
                     spans.append((start + best[1], start + best[2]))
         for group in query.groups:
             for term in group:
@@ -1242,6 +1260,23 @@ def _term_spans(term: Term, norm: str, headline: bool) -> list[tuple[int, int]]:
     if term.kind == "equal" and stripped == text:
         return [(lead, lead + len(text))]
     return []
+
+
+def _slot_mask(slots: list[dict[int, tuple[float, int, int]] | None]) -> dict[int, int]:
+    """Token id → bit set of the slots whose matches hold it."""
+    mask: dict[int, int] = {}
+    for bit, slot in enumerate(slots):
+        if not slot:
+            continue
+        flag = 1 << bit
+        if not mask:
+            mask = dict.fromkeys(slot, flag)
+        else:
+            fresh = dict.fromkeys(slot, flag)
+            for tid in mask.keys() & fresh.keys():
+                fresh[tid] |= mask[tid]
+            mask.update(fresh)
+    return mask
 
 
 def _adjacent_pairs(bits: list[int]) -> int:

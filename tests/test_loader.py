@@ -260,3 +260,16 @@ def test_loader_never_raises_and_accounts_for_every_line(text: str) -> None:
     library = Library()
     library.add(parsed)
     assert len({a.id for a in library.articles}) == len(library.articles)
+
+
+def test_file_names_with_control_characters_are_shown_safely(tmp_path: Path) -> None:
+    hostile = tmp_path / "evil\x1b]0;pwned\x07.txt"
+    hostile.write_text("04.07.2024\nHeadline\n", encoding="utf-8")
+    [article] = load_file(hostile).articles
+    assert "\x1b" not in article.source and "\x07" not in article.source
+    assert article.source.endswith("evil]0;pwned.txt")
+    empty = tmp_path / "e\x1b[2Jmpty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(LoadError) as raised:
+        load_file(empty)
+    assert "\x1b" not in str(raised.value)
