@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -576,29 +577,27 @@ class ReaderApp(App[None]):
         self.last_hits = list(hits)
         self._hit_cursor = -1
 
-    def _describe_hit(self, hit: Hit, query: str) -> Text:
+    def _describe_hit(self, hit: Hit, query: str) -> RenderableType:
+        """One search result: date and headline (matches highlighted), and a body snippet when the body matched."""
         article = self.library.articles[hit.index]
-        when = article.date.isoformat() if article.date else "undated   "
-        text = Text.assemble((when, "dim"), " ")
+        when = article.date.isoformat() if article.date else "undated"
+        line = Text.assemble((f"{when:<10} ", "dim"), no_wrap=True, overflow="ellipsis")
         headline = Text(article.headline or "(no headline)")
         for start, end in hit.headline_spans:
             headline.stylize("bold reverse", start, end)
-        text.append_text(headline)
-        if hit.paragraph is not None and hit.paragraph < len(article.paragraphs):
-            paragraph = article.paragraphs[hit.paragraph]
-            spans = list(hit.paragraph_spans)
-            first = spans[0][0] if spans else 0
-            cut = max(0, first - 30)
-            snippet = Text(("…" if cut else "") + paragraph[cut : cut + 160], style="dim")
-            shift = 1 if cut else 0
-            for start, end in spans:
-                if cut <= start < cut + 160:
-                    snippet.stylize("bold reverse", start - cut + shift, min(end, cut + 160) - cut + shift)
-            text.append("\n           ")
-            text.append_text(snippet)
-        text.no_wrap = True
-        text.overflow = "ellipsis"
-        return text
+        line.append_text(headline)
+        if hit.paragraph is None or hit.paragraph >= len(article.paragraphs):
+            return line
+        paragraph = article.paragraphs[hit.paragraph]
+        first = hit.paragraph_spans[0][0] if hit.paragraph_spans else 0
+        cut = max(0, first - 30)
+        snippet = Text(paragraph, style="dim", no_wrap=True, overflow="ellipsis")
+        for start, end in hit.paragraph_spans:
+            snippet.stylize("bold reverse", start, end)
+        snippet = snippet[cut:]
+        if cut:
+            snippet = Text.assemble("…", snippet, style="dim", no_wrap=True, overflow="ellipsis")
+        return Group(line, Text.assemble(" " * 11, snippet, no_wrap=True, overflow="ellipsis"))
 
     def _open_article(self, index: int) -> None:
         if not self.timeline.move_to_article(index):

@@ -44,7 +44,7 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from itertools import islice, repeat
+from itertools import combinations, islice, repeat
 from typing import Iterable, Literal, Sequence
 
 from rapidfuzz import process
@@ -1073,7 +1073,18 @@ class SearchEngine:
         inside = set().union(*heads) if len(heads) > 1 else heads[0]
         if len(inside) <= RANK_CAP:
             return list(inside) + heapq.nsmallest(RANK_CAP - len(inside), tier - inside)
-        return self._by_headline_count(groups, inside)[:RANK_CAP]
+        if len(heads) > 4:
+            return self._by_headline_count(groups, inside)[:RANK_CAP]
+        pool: list[int] = []
+        taken: set[int] = set()
+        for k in range(len(heads), 0, -1):  # articles with k groups in the headline, by set algebra
+            level = set().union(*(_intersect(list(c)) for c in combinations(heads, k))) - taken
+            if len(pool) + len(level) >= RANK_CAP:
+                pool.extend(heapq.nsmallest(RANK_CAP - len(pool), level))
+                break
+            pool.extend(sorted(level))
+            taken |= level
+        return pool
 
     def _by_headline_count(self, groups: list[_Group], tier: set[int]) -> list[int]:
         """``tier`` ordered by how many groups matched the headline (most first), then index."""
