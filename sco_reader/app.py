@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .search import Hit, SearchEngine
     from .state import ReadingState
 
-BATCH_SECONDS = 0.25
+BATCH_SECONDS = 0.5
 """How often a loading worker hands parsed files to the screen."""
 
 EXTRA_HELP = [

@@ -388,7 +388,7 @@ class Hit:
     """Matched ranges inside that paragraph."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Part:
     """One alphanumeric query word resolved against the index."""
 
@@ -405,7 +405,7 @@ class _Part:
     """The :attr:`matches` that count in bodies (no infixes; only the whole word for 1–2 letters)."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _TermIndex:
     term: Term
     parts: tuple[_Part, ...]
@@ -417,7 +417,7 @@ class _TermIndex:
     any: set[int]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Group:
     terms: tuple[_TermIndex, ...]
     any: set[int]
@@ -425,7 +425,7 @@ class _Group:
     weight: float = 1.0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Plan:
     """Everything a search needs about one parsed query, cached between keystrokes."""
 
@@ -627,6 +627,11 @@ class SearchEngine:
             self._body_done = position
             self._generation += 1
             return total - position
+
+    def clear_caches(self) -> None:
+        """Forget cached query work (results are the same, only slower); frees its memory."""
+        with self._lock:
+            self._cache_generation = -1
 
     def _sync(self) -> None:
         """Bring vocabulary helpers up to date and drop caches after the index grew."""
@@ -1012,14 +1017,18 @@ class SearchEngine:
         self.last_total = len(full)
         ranked: list[tuple[float, int]] = []
         tiers: list[tuple[int, set[int] | None]] = [(count, full)]
-        if count > 1:
+        fuzzy = [g for g in groups if any(t.term.kind == "fuzzy" for t in g.terms)]
+        if len(fuzzy) > 1:  # then articles missing one plain word (operators are never relaxed)
             tiers.append((count - 1, None))
         for matched, tier in tiers:
             need = None if limit is None else limit - len(ranked)
             if need is not None and need <= 0:
                 break
             if tier is None:
-                tier = self._partial(groups, full)
+                strict = [g.any for g in groups if g not in fuzzy]
+                tier = self._partial(fuzzy, full)
+                if strict:
+                    tier &= _intersect(strict)
                 if excluded:
                     tier -= excluded
                 if allowed is not None:
@@ -1029,7 +1038,7 @@ class SearchEngine:
         return ranked
 
     def _partial(self, groups: list[_Group], full: set[int]) -> set[int]:
-        """Articles matching all groups but one (and not all)."""
+        """Articles matching all ``groups`` but one (and not all)."""
         if len(groups) == 2:
             return (groups[0].any | groups[1].any) - full
         counts = Counter()

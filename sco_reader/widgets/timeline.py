@@ -110,7 +110,7 @@ class Timeline(ScrollView, can_focus=True):
         self._rows = array("i")  # >= 0: article index; < 0: -(heading number + 1)
         self._headings: list[tuple[date | None, int]] = []  # (date, article count)
         self._heading_rows: list[int] = []
-        self._row_of_article = array("i")
+        self._row_of_article: dict[int, int] = {}
         self._entry_count = 0
         self._marks: Marks = _no_marks
         self._heading_extra: dict[int, str] = {}
@@ -124,34 +124,30 @@ class Timeline(ScrollView, can_focus=True):
         Headings are inserted wherever the date changes.
         """
         self._articles = articles
+        order = list(order)
+        dates = [articles[index].date for index in order]
+        count = len(order)
+        # Rows between two date changes form one group under one heading.
+        bounds = [0, *(k for k in range(1, count) if dates[k] != dates[k - 1]), count] if count else [0]
         rows = array("i")
         headings: list[tuple[date | None, int]] = []
         heading_rows: list[int] = []
-        row_of_article = array("i", [-1]) * len(articles)
-        previous: object = object()
-        count = 0
-        append = rows.append
-        for index in order:
-            when = articles[index].date
-            if when != previous:
-                if headings:
-                    headings[-1] = (headings[-1][0], count)
-                heading_rows.append(len(rows))
-                append(-(len(headings) + 1))
-                headings.append((when, 0))
-                previous, count = when, 0
-            row_of_article[index] = len(rows)
-            append(index)
-            count += 1
-        if headings:
-            headings[-1] = (headings[-1][0], count)
+        row_of_article: dict[int, int] = {}
+        for number in range(len(bounds) - 1):
+            first, stop = bounds[number], bounds[number + 1]
+            heading_rows.append(len(rows))
+            rows.append(-(number + 1))
+            chunk = order[first:stop]
+            row_of_article.update(zip(chunk, range(len(rows), len(rows) + len(chunk))))
+            rows.extend(chunk)
+            headings.append((dates[first], stop - first))
         self._rows, self._headings, self._heading_rows = rows, headings, heading_rows
         self._row_of_article = row_of_article
         self._entry_count = len(order)
         self._heading_extra.clear()
         self._render_cache.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
-        target = row_of_article[keep] if keep is not None and 0 <= keep < len(articles) else -1
+        target = row_of_article.get(keep, -1) if keep is not None else -1
         if target < 0:
             target = self._first_entry_row(0)
         old_article = self.current_article
@@ -233,7 +229,7 @@ class Timeline(ScrollView, can_focus=True):
 
     def contains(self, article: int) -> bool:
         """Whether ``article`` is shown (filters may hide it)."""
-        return 0 <= article < len(self._row_of_article) and self._row_of_article[article] >= 0
+        return article in self._row_of_article
 
     def _heading_of(self, row: int) -> int:
         return bisect.bisect_right(self._heading_rows, row) - 1 if row >= 0 else -1
