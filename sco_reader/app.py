@@ -7,6 +7,7 @@ thread worker while the screen is already up.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
 import time
@@ -25,7 +26,7 @@ from textual.widgets import Footer, Header, Static
 
 from .loader import LoadError, gc_paused, load_file
 from .model import Article, Library, ParsedBulletin, chronological_key
-from .widgets.article import ArticleView, full_date
+from .widgets.article import ArticleView, Highlighter, full_date
 from .widgets.timeline import Timeline, heading_label
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 BATCH_SECONDS = 0.5
 """How often a loading worker hands parsed files to the screen."""
+SEARCH_LIMIT = 200
+"""Hits the search overlay ranks and lists (and ``n``/``N`` step through); the count covers all."""
 
 EXTRA_HELP = [
     ("Tab / Shift+Tab", "Move focus between timeline and article"),
@@ -234,31 +237,35 @@ class ReaderApp(App[None]):
         # Index for search once the screen is up: the worker shares the GIL with the UI.
         self.set_timer(0.5, self._build_engine)
 
-    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
-    def _build_engine(self) -> None:
+    def _sync_engine(self) -> SearchEngine:
+        """The search engine, covering every loaded article (call with the engine lock held)."""
         from .search import SearchEngine
 
-        with self._engine_lock:
-            articles = self.library.articles
-            if self._engine is None:
-                self._engine = SearchEngine(articles[:])
-            elif self._engine_size < len(articles):
-                self._engine.extend(articles[self._engine_size :])
-            self._engine_size = len(articles)
+        articles = self.library.articles
+        if self._engine is None:
+            self._engine = SearchEngine(articles[:])
+        elif self._engine_size < len(articles):
+            self._engine.extend(articles[self._engine_size :])
+        self._engine_size = len(articles)
+        return self._engine
 
-    def search_hits(self, query: str) -> list[Hit]:
-        """Ranked hits for ``query`` (thread-safe; builds the index on first use)."""
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _build_engine(self) -> None:
+        """Index headlines, then article bodies in short slices so the UI thread keeps the GIL."""
         with self._engine_lock:
-            if self._engine is None or self._engine_size < len(self.library.articles):
-                from .search import SearchEngine
+            engine = self._sync_engine()
+        while engine.pending:
+            with self._engine_lock:
+                engine.index_pending(budget=0.02)
+            time.sleep(0.002)
+        gc.freeze()  # the library and index live as long as the app: keep the collector off them
 
-                articles = self.library.articles[:]
-                if self._engine is None:
-                    self._engine = SearchEngine(articles)
-                else:
-                    self._engine.extend(articles[self._engine_size :])
-                self._engine_size = len(articles)
-            return self._engine.search(query)
+    def search_hits(self, query: str) -> tuple[list[Hit], int]:
+        """The best :data:`SEARCH_LIMIT` hits for ``query`` and how many match in all (thread-safe)."""
+        with self._engine_lock:
+            engine = self._sync_engine()
+            hits = engine.search(query, limit=SEARCH_LIMIT)
+            return hits, engine.last_total
 
     # --- timeline ---------------------------------------------------------------------------
 
@@ -333,13 +340,14 @@ class ReaderApp(App[None]):
         self._set_read(article, True)
         self._save_position()
 
-    def _highlighter(self):  # type: ignore[no-untyped-def]
+    def _highlighter(self) -> Highlighter | None:
+        """Highlights the last search's matches in the article pane (after a search was used)."""
         query = self._highlight_query
         if not query.strip():
             return None
         from .search import highlight_spans
 
-        return lambda text: highlight_spans(text, query)
+        return lambda text, body: highlight_spans(text, query, body=body)
 
     def _update_title(self) -> None:
         library = self.library
@@ -572,7 +580,7 @@ class ReaderApp(App[None]):
             done,
         )
 
-    def _remember_hits(self, query: str, hits: Sequence[Hit]) -> None:
+    def _remember_hits(self, query: str, hits: Sequence[Hit], total: int) -> None:
         self.last_query = query
         self.last_hits = list(hits)
         self._hit_cursor = -1

@@ -217,7 +217,8 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
         from .search import SearchEngine
 
         engine = SearchEngine(library.articles)
-        hits = [library.articles[hit.index] for hit in engine.search(args.search)]
+        filtered = args.unread or args.flagged
+        hits = [library.articles[hit.index] for hit in engine.search(args.search, None if filtered else args.limit)]
         chosen = [a for a in hits if wanted(a)][: args.limit]
     elif args.list:
         chosen = (library.articles[i] for i in library.chronological() if wanted(library.articles[i]))

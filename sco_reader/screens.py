@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable, Sequence
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,7 +21,6 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from .model import Article
 
 
 class HelpScreen(ModalScreen[None]):
@@ -91,18 +91,16 @@ class SearchScreen(ModalScreen[int | None]):
         Binding("pageup", "cursor(-10)", "Page up", show=False),
     ]
 
-    MAX_SHOWN = 200
-    """Results drawn in the list (the count shows them all)."""
-
     def __init__(
         self,
-        search: Callable[[str], Sequence[object]],
-        describe: Callable[[object, str], Text],
+        search: Callable[[str], tuple[Sequence[object], int]],
+        describe: Callable[[object, str], RenderableType],
         hit_article: Callable[[object], int],
         query: str = "",
-        on_results: Callable[[str, Sequence[object]], None] | None = None,
+        on_results: Callable[[str, Sequence[object], int], None] | None = None,
     ) -> None:
-        """``search`` runs off the UI thread; ``describe`` draws one hit; ``hit_article`` maps a hit to its article."""
+        """``search`` (run off the UI thread) gives the best hits and the total count; ``describe`` draws
+        one hit; ``hit_article`` maps a hit to its article; ``on_results`` hears of every answer shown."""
         super().__init__()
         self.search = search
         self.describe = describe
@@ -133,29 +131,29 @@ class SearchScreen(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str, generation: int) -> None:
-        hits = self.search(query) if query.strip() else []
+        hits, total = self.search(query) if query.strip() else ([], 0)
         if get_current_worker().is_cancelled:
             return
-        self.app.call_from_thread(self._show_results, query, hits, generation)
+        self.app.call_from_thread(self._show_results, query, hits, total, generation)
 
-    def _show_results(self, query: str, hits: Sequence[object], generation: int) -> None:
+    def _show_results(self, query: str, hits: Sequence[object], total: int, generation: int) -> None:
         if generation != self._generation:
             return  # a newer query is already under way: never let stale results win
         self.hits = hits
         results = self.query_one("#search-results", OptionList)
         results.clear_options()
-        results.add_options(
-            Option(self.describe(hit, query), id=str(number)) for number, hit in enumerate(hits[: self.MAX_SHOWN])
-        )
+        results.add_options(Option(self.describe(hit, query), id=str(number)) for number, hit in enumerate(hits))
         if hits:
             results.highlighted = 0
-        count = len(hits)
-        label = "Type to search" if not query.strip() else (
-            f"{count:,} match{'es' if count != 1 else ''}" + (f" (first {self.MAX_SHOWN} shown)" if count > self.MAX_SHOWN else "")
-        )
+        if not query.strip():
+            label = "Type to search"
+        else:
+            label = f"{total:,} match{'es' if total != 1 else ''}"
+            if total > len(hits):
+                label += f" (best {len(hits)} shown)"
         self.query_one("#search-count", Static).update(Text(label))
         if self.on_results is not None:
-            self.on_results(query, hits)
+            self.on_results(query, hits, total)
 
     def action_cursor(self, step: int) -> None:
         results = self.query_one("#search-results", OptionList)
@@ -175,9 +173,3 @@ class SearchScreen(ModalScreen[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-def describe_article(article: Article) -> str:
-    """``2024-07-04 13:49`` for search results."""
-    when = article.date.isoformat() if article.date else "undated   "
-    return f"{when} {article.time or '     '}"

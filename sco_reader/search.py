@@ -6,10 +6,12 @@ still matches itself and is found when typed without a Kazakh layout) and split 
 *tokens*: runs of letters and digits, plus the glued whole of hyphenated or apostrophised
 words (``2024-25`` gives ``2024``, ``25`` and ``202425``).
 
-One vocabulary (token → id) is shared by a headline index and a body index (token id →
-ascending article indexes). :meth:`SearchEngine.extend` indexes headlines at once; bodies
-are indexed in chunks by :meth:`SearchEngine.index_pending` (call it from idle time or a
-worker) and, at the latest, before a search.
+One vocabulary (token → id) serves a headline index (token id → article indexes) and a
+body index (token → ``array('I')`` of article indexes; word tokens only). Both grow with
+:meth:`SearchEngine.extend`: headlines are indexed at once, bodies are queued and indexed
+in chunks by :meth:`SearchEngine.index_pending` (call it from a worker or idle time after
+loading) and, at the latest, before a search. A one- or two-letter word matches bodies only
+as a whole word (prefixes of it count in headlines).
 
 A query word is first resolved against the vocabulary, not the articles: the exact token,
 tokens it prefixes (sorted vocabulary + bisect), one-edit typos and transpositions (edit
@@ -43,7 +45,7 @@ from array import array
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from itertools import combinations, islice, repeat
 from typing import Iterable, Literal, Sequence
 
@@ -107,9 +109,9 @@ BODY_CHUNK = 256
 # --------------------------------------------------------------------------- normalisation
 
 _MARKS = re.compile("[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_FOLD = str.maketrans(
-    {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ı": "i"}
-)
+_FOLD = {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ı": "i"}
+"""Kazakh letters (and dotless i) → what a Russian (or Latin) keyboard types instead."""
+_FOLDABLE = re.compile("[" + "".join(_FOLD) + "]")
 _WORD = re.compile(r"[^\W_]+")
 _JOINERS = "-'’‘‐‑–"
 _GLUED = re.compile(r"[^\W_]+(?:[" + _JOINERS + r"][^\W_]+)+")
@@ -125,7 +127,11 @@ def normalise(text: str) -> str:
     """Casefold, strip diacritics (NFKD) and fold Kazakh letters: ``Türkiye`` → ``turkiye``."""
     if text.isascii():
         return text.lower()
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold())).translate(_FOLD)
+    text = _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    if _FOLDABLE.search(text) is not None:  # (str.translate is slow on non-ASCII text)
+        for letter, twin in _FOLD.items():
+            text = text.replace(letter, twin)
+    return text
 
 
 def _normalise_mapped(text: str) -> tuple[str, list[int] | None]:
@@ -872,14 +878,12 @@ class SearchEngine:
             body = set(self._bpost.get(text, ()))
             result = _TermIndex(term, (), head, body, head | body)
         elif term.kind == "exact":
-            articles = self._articles
-            long_parts = [p for p in term.parts if len(p) >= 3]
-            if long_parts:
-                resolved = [self._resolve(p, "exact") for p in long_parts]
-                candidates = _intersect([p.any for p in resolved])
-                head = {a for a in candidates if text in self._anchor[a]}
-                body = {a for a in candidates if text in normalise("\n".join(articles[a].paragraphs))}
-            else:  # only short pieces (``'u.s``): headlines only
+            candidates = self._phrase_candidates(term.parts)
+            if candidates is not None:
+                anchor = self._anchor
+                head = {a for a in candidates if text in anchor[a]}
+                body = {a for a in candidates if self._body_contains(a, text)}
+            else:  # only one- and two-letter pieces (``'u.s``): headlines only
                 head = {i for i, h in enumerate(self._anchor) if text in h}
                 body = set()
             result = _TermIndex(term, (), head, body, head | body)
@@ -888,6 +892,35 @@ class SearchEngine:
             result.any = result.head
         self._terms.put(term, result, len(result.any) + len(result.head) + len(result.body))
         return result
+
+    def _body_contains(self, a: int, text: str) -> bool:
+        """Whether the normalised body of article ``a`` contains normalised ``text``."""
+        body = "\n".join(self._articles[a].paragraphs)
+        if body.isascii() and text.isascii():  # normalising ASCII is lower(): a case-blind search is enough
+            return _ascii_search(text)(body) is not None
+        return text in normalise(body)
+
+    def _phrase_candidates(self, parts: tuple[str, ...]) -> set[int] | None:
+        """Articles that may contain an exact text made of ``parts`` (``anti-dr``): a token
+        ending with the first piece, tokens equal to the middle ones, a token starting with
+        the last one. ``None`` when no piece is long enough to narrow anything down."""
+        vocab = self._vocab
+        last = len(parts) - 1
+        sets = []
+        for i, piece in enumerate(parts):
+            if i == 0:
+                if len(piece) < 3:
+                    continue
+                tids = frozenset(tid for tid, _ in self._substring_ids(piece + "\n"))
+            elif i == last:
+                if len(piece) < 2:
+                    continue
+                tids = frozenset(map(vocab.__getitem__, self._prefixed(piece)))
+            else:
+                tid = vocab.get(piece)
+                tids = frozenset(() if tid is None else (tid,))
+            sets.append(self._union(True, tids) | self._union(False, tids))
+        return _intersect(sets) if sets else None
 
     def _anchored(self, kind: str, text: str) -> set[int]:
         """Headlines starting with / ending with / equal to ``text``."""
@@ -1299,6 +1332,12 @@ def _slot_mask(slots: list[dict[int, tuple[float, int, int]] | None]) -> dict[in
     return mask
 
 
+@lru_cache(maxsize=64)
+def _ascii_search(text: str):  # type: ignore[no-untyped-def]
+    """Case-insensitive search for ASCII ``text`` (only used on ASCII haystacks)."""
+    return re.compile(re.escape(text), re.IGNORECASE | re.ASCII).search
+
+
 def _adjacent_pairs(bits: list[int]) -> int:
     """How many consecutive slot pairs ``(k, k+1)`` occur on adjacent tokens.
 
@@ -1321,12 +1360,14 @@ def _intersect(sets: list[set[int]], copy: bool = False) -> set[int]:
     return ordered[0].intersection(*ordered[1:])
 
 
-def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
+def highlight_spans(text: str, query: str, *, body: bool = False) -> list[tuple[int, int]]:
     """Character ranges of ``text`` matching the positive terms of ``query``, merged and sorted.
 
     Works on any text (the article pane highlights the open article's paragraphs); uses the
-    same word relation as the engine (:func:`match_token`). ``^``/``$`` terms only match at
-    the start/end of ``text``; exclusions and dates highlight nothing.
+    same word relation as the engine (:func:`match_token`). With ``body=True`` it applies the
+    engine's body rules, as :attr:`Hit.paragraph_spans` does: no infixes, and one- and
+    two-letter words only as whole words. ``^``/``$`` terms only match at the start/end of a
+    headline (not with ``body=True``); exclusions and dates highlight nothing.
     """
     parsed = parse_query(query)
     if not parsed.groups:
@@ -1349,11 +1390,13 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
                     found = (EXACT, at, at + len(word)) if at >= 0 else None
                 else:
                     found = match_token(word, token)
+                    if body and found is not None and (found[0] == INFIX or (len(word) <= 2 and found[0] != EXACT)):
+                        found = None
                 if found is not None and (best is None or found[0] > best[0]):
                     best = found
             if best is not None:
                 spans.append((start + best[1], start + best[2]))
     for group in parsed.groups:
         for term in group:
-            spans.extend(_term_spans(term, norm, headline=True))
+            spans.extend(_term_spans(term, norm, headline=not body))
     return list(_to_original(_merge(spans), origin))

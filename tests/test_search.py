@@ -344,6 +344,11 @@ def test_paragraph_and_its_spans(seed_engine: SearchEngine, seed: list[Article])
     article = seed[hit.index]
     assert hit.paragraph == 4 and hit.headline_spans == ()
     assert span_texts(article.paragraphs[4], hit.paragraph_spans) == ["Spiritual", "Relics"]
+    for query in ["spiritual relics", "xi sco", "s", "kazakhstan chairmanship", "tokaev putin"]:
+        for hit in seed_engine.search(query):
+            if hit.paragraph is not None:
+                paragraph = seed[hit.index].paragraphs[hit.paragraph]
+                assert list(hit.paragraph_spans) == highlight_spans(paragraph, query, body=True), query
     only_headline = seed_engine.search("'2024-25")[0]
     assert only_headline.paragraph is None and only_headline.paragraph_spans == ()
 

@@ -23,8 +23,8 @@ from textual.strip import Strip
 
 from ..model import Article
 
-Highlighter = Callable[[str], Sequence[tuple[int, int]]]
-"""Given a text, the character spans to highlight."""
+Highlighter = Callable[[str, bool], Sequence[tuple[int, int]]]
+"""Given a text (and whether it is body text rather than a headline), the character spans to highlight."""
 
 MARGIN = 2
 """Blank columns either side of the text."""
@@ -38,10 +38,10 @@ def full_date(article: Article) -> str:
     return f"{when}, {article.time}" if article.time else when
 
 
-def _marked(text: str, highlighter: Highlighter | None, style: Style | str = "reverse") -> Text:
+def _marked(text: str, highlighter: Highlighter | None, style: Style | str = "reverse", body: bool = True) -> Text:
     rich_text = Text(text)
     if highlighter is not None:
-        for start, end in highlighter(text):
+        for start, end in highlighter(text, body):
             rich_text.stylize(style, start, end)
     return rich_text
 
@@ -117,7 +117,7 @@ class ArticleView(ScrollView, can_focus=True):
             return Group(Text(""), Text("No article", style=self.get_component_rich_style("article--title")),
                          Text(self._empty_message))
         match_style = self.get_component_rich_style("article--match")
-        title = _marked(article.headline or "(no headline)", self._highlighter, match_style)
+        title = _marked(article.headline or "(no headline)", self._highlighter, match_style, body=False)
         title.stylize(self.get_component_rich_style("article--title"), 0)
         meta = Text.assemble(
             full_date(article),
