@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import threading
 import time
 from datetime import date
@@ -24,7 +25,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static
 
-from .loader import LoadError, gc_paused, load_file
+from .loader import LoadError, display_name, gc_paused, load_file
 from .model import Article, Library, ParsedBulletin, chronological_key
 from .widgets.article import ArticleView, Highlighter, full_date
 from .widgets.timeline import Timeline, heading_label
@@ -138,7 +139,7 @@ class ReaderApp(App[None]):
         self._hit_cursor = -1
         self._highlight_query = ""
         self._session = hashlib.blake2b(
-            "\n".join(sorted(str(p.resolve()) for p in self.files)).encode(), digest_size=8
+            b"\n".join(sorted(os.fsencode(p.resolve()) for p in self.files)), digest_size=8
         ).hexdigest()
         self._resumed = False
 
@@ -184,6 +185,9 @@ class ReaderApp(App[None]):
                 except LoadError as error:
                     self.call_from_thread(self._fail, str(error))
                     return
+                except Exception as error:  # noqa: BLE001 - any failure must end the app cleanly, not hang it
+                    self.call_from_thread(self._fail, f"{display_name(path)}: cannot load: {error}")
+                    return
                 now = time.monotonic()
                 if now - last >= BATCH_SECONDS or number == len(self.files):
                     self.call_from_thread(self._add_batch, batch, number)
@@ -198,7 +202,7 @@ class ReaderApp(App[None]):
         start = len(self.library.articles)
         for parsed in batch:
             self.library.add(parsed)
-        self._library_grew(len(self.library.articles) - start, start)
+        self._library_grew(len(self.library.articles) - start, start, opened=False)
         self.query_one("#progress").update(progress=files_done)
         self._show_progress(files_done, len(self.library.articles))
 
@@ -206,7 +210,7 @@ class ReaderApp(App[None]):
         label = self.query_one("#progress-label", Static)
         label.update(Text(f"Loading {files_done:,} / {len(self.files):,} files · {articles:,} articles"))
 
-    def _library_grew(self, added: int, start: int) -> None:
+    def _library_grew(self, added: int, start: int, opened: bool = False) -> None:
         articles = self.library.articles
         self._sort_keys.extend(chronological_key(articles[i], i) for i in range(start, start + added))
         by_key = self._by_key
@@ -216,7 +220,7 @@ class ReaderApp(App[None]):
             by_key.setdefault(key, []).append(index)
             if key not in read:
                 self._unread += 1
-        self._rebuild_timeline()
+        self._rebuild_timeline(opened=opened)
         self._update_title()
 
     def _loading_finished(self) -> None:
@@ -269,7 +273,8 @@ class ReaderApp(App[None]):
 
     # --- timeline ---------------------------------------------------------------------------
 
-    def _order(self) -> list[int]:
+    def _order(self, current: int | None = None) -> list[int]:
+        """Article indexes in timeline order under the filter (``current`` always stays)."""
         keys = self._sort_keys
         order = sorted(range(len(keys)), key=keys.__getitem__)
         if self.newest_first:
@@ -278,19 +283,25 @@ class ReaderApp(App[None]):
             order = dated[::-1] + undated
         articles = self.library.articles
         if self.filter_mode == "unread":
-            order = [i for i in order if articles[i].key not in self._read]
+            # The article being read stays until the filter is applied again.
+            order = [i for i in order if articles[i].key not in self._read or i == current]
         elif self.filter_mode == "flagged":
             order = [i for i in order if articles[i].key in self._flagged]
         return order
 
-    def _rebuild_timeline(self) -> None:
+    def _rebuild_timeline(self, keep: int | None = None, opened: bool = True) -> None:
+        """Lay the timeline out again (order, filter, new articles), keeping ``keep`` or the current article.
+
+        ``opened``: whether an article that comes into view because the current one left the
+        timeline counts as opened by the user (not while a load merely grows the library).
+        """
         timeline = self.query_one(Timeline)
-        keep = timeline.current_article
-        timeline.set_entries(self.library.articles, self._order(), keep)
+        keep = timeline.current_article if keep is None else keep
+        timeline.set_entries(self.library.articles, self._order(keep), keep)
         labels = {"": "", "unread": " · unread only (u: all)", "flagged": " · flagged only (F: all)"}
         order = "newest first" if self.newest_first else "oldest first"
         timeline.border_title = f"Timeline · {order}{labels[self.filter_mode]}"
-        self._follow()
+        self._follow(opened)
 
     def _marks(self, article: Article) -> tuple[bool, bool]:
         return (article.key not in self._read, article.key in self._flagged)
@@ -312,13 +323,19 @@ class ReaderApp(App[None]):
 
     @on(Timeline.Highlighted)
     def _highlighted(self, event: Timeline.Highlighted) -> None:
-        self._show(event.article)
+        # Keys already showed it (see _follow); this catches moves made by the timeline itself.
+        self._show(event.article, opened=False)
 
     @on(Timeline.Selected)
     def _selected(self, event: Timeline.Selected) -> None:
         self._show(event.article)
 
-    def _show(self, index: int | None, keep_scroll: bool = False) -> None:
+    def _show(self, index: int | None, keep_scroll: bool = False, opened: bool = True) -> None:
+        """Show article ``index`` in the pane.
+
+        ``opened``: the user opened it (a key, a click, a search, resuming), so it is marked
+        read, recorded in history and remembered for the next start.
+        """
         timeline = self.timeline
         view = self.article_view
         if index is None:
@@ -327,15 +344,16 @@ class ReaderApp(App[None]):
         article = self.library.articles[index]
         if view.article is article:
             view.border_title = f"{timeline.position} / {timeline.entry_count}"
+        else:
+            view.show(article, timeline.position, timeline.entry_count, self._highlighter(), keep_scroll)
+        if not opened:
             return
-        highlighter = self._highlighter()
-        view.show(article, timeline.position, timeline.entry_count, highlighter, keep_scroll)
+        self._resumed = True  # the user has moved: no resuming over their choice
         if self._walk_target == index:
             self._walk_target = None
-        else:
-            if not self._history or self._history[-1] != index:
-                self._history.append(index)
-                del self._history[:-1000]
+        elif not self._history or self._history[-1] != index:
+            self._history.append(index)
+            del self._history[:-1000]
             self._future.clear()
         self._set_read(article, True)
         self._save_position()
@@ -387,19 +405,20 @@ class ReaderApp(App[None]):
             self.state.save_position(self._session, article.key, self.article_view.scroll_y)
 
     def _resume(self) -> None:
-        """Reopen the article the user was reading last time, scrolled where they left it."""
-        if self.state is not None and not self._resumed:
-            saved = self.state.position(self._session)
-            if saved is not None:
-                key, scroll_y = saved
-                for index, article in enumerate(self.library.articles):
-                    if article.key == key:
-                        if self.timeline.move_to_article(index):
-                            self._show(index)
-                            self.call_after_refresh(
-                                lambda: self.article_view.scroll_to(y=scroll_y, animate=False, immediate=True)
-                            )
-                        break
+        """Once loaded: reopen the article the user was reading last time, scrolled where they left it.
+
+        Does nothing if the user already moved while a large archive was loading.
+        """
+        if self._resumed:
+            return
+        saved = self.state.position(self._session) if self.state is not None else None
+        target = self._by_key.get(saved[0], [None])[0] if saved else None
+        if target is not None and self.timeline.move_to_article(target):
+            self._follow()
+            scroll_y = saved[1]  # type: ignore[index]
+            self.call_after_refresh(lambda: self.article_view.scroll_to(y=scroll_y, animate=False, immediate=True))
+        else:
+            self._follow()  # the first article is open: it counts as opened
         self._resumed = True
 
     async def action_quit(self) -> None:
@@ -412,12 +431,12 @@ class ReaderApp(App[None]):
 
     # --- actions ------------------------------------------------------------------------------
 
-    def _follow(self) -> None:
+    def _follow(self, opened: bool = True) -> None:
         """Show the timeline's article now, in the same frame as the cursor move.
 
         (The ``Highlighted`` message would do it too, but a frame later.)
         """
-        self._show(self.timeline.current_article)
+        self._show(self.timeline.current_article, opened=opened)
 
     def action_next_article(self) -> None:
         self.timeline.action_cursor_down()
@@ -608,8 +627,10 @@ class ReaderApp(App[None]):
         return Group(line, Text.assemble(" " * 11, snippet, no_wrap=True, overflow="ellipsis"))
 
     def _open_article(self, index: int) -> None:
+        """Highlight and open ``index``, dropping a filter that hides it."""
         if not self.timeline.move_to_article(index):
-            self.filter_mode = ""
+            self.set_reactive(ReaderApp.filter_mode, "")
+            self._rebuild_timeline(keep=index, opened=False)
             self.timeline.move_to_article(index)
         self._follow()
 
@@ -631,7 +652,10 @@ class ReaderApp(App[None]):
         if not self.last_hits:
             self.notify("No search yet: press / to search", timeout=3)
             return
-        self._hit_cursor = (self._hit_cursor + step) % len(self.last_hits)
+        if self._hit_cursor < 0:
+            self._hit_cursor = 0 if step > 0 else len(self.last_hits) - 1
+        else:
+            self._hit_cursor = (self._hit_cursor + step) % len(self.last_hits)
         self._highlight_query = self.last_query
         self._open_article(self.last_hits[self._hit_cursor].index)
         self._refresh_article()

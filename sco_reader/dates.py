@@ -40,7 +40,7 @@ _DOTTED = re.compile(r"(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?")
 _DAY_MONTH = re.compile(r"(\d{1,2})\s*([^\W\d_]+)\.?(?:\s+(\d{4}))?")
 _MONTH_DAY = re.compile(r"([^\W\d_]+)\.?\s*(\d{1,2})(?:,?\s+(\d{4}))?")
 _MONTH_YEAR = re.compile(r"([^\W\d_]+)\.?(?:\s+(\d{4}))?")
-_RELATIVE = re.compile(r"([+-]\d+)\s*([dwDW]?)")
+_RELATIVE = re.compile(r"([+-]\d{1,9})\s*([dwDW]?)")
 _YEAR = re.compile(r"(\d{4})")
 
 
@@ -77,8 +77,8 @@ class DateSpec:
 
     def describe(self) -> str:
         """Short human form: ``4 Jul 2024``, ``4 Jul``, ``Jul 2024``, ``2024``."""
-        month = date(2000, self.month, 1).strftime("%b") if self.month else ""
-        parts = [str(self.day) if self.day else "", month, str(self.year) if self.year else ""]
+        month = date(2000, self.month, 1).strftime("%b") if self.month is not None else ""
+        parts = [str(self.day) if self.day else "", month, str(self.year) if self.year is not None else ""]
         return " ".join(p for p in parts if p) or "any date"
 
 
@@ -94,6 +94,8 @@ def _month(name: str) -> int | None:
 
 
 def _valid(year: int | None, month: int | None, day: int | None) -> DateSpec | None:
+    if year is not None and year < 1:
+        return None
     if month is not None and not 1 <= month <= 12:
         return None
     if day is not None and not 1 <= day <= 31:
@@ -134,7 +136,7 @@ def parse_date_spec(text: str, today: date | None = None) -> DateSpec | None:
         year, month, day = match.groups()
         return _valid(int(year), int(month), int(day) if day else None)
     if match := _YEAR.fullmatch(text):
-        return DateSpec(int(match.group(1)))
+        return _valid(int(match.group(1)), None, None)
     if match := _DOTTED.fullmatch(text):
         day, month, year = match.groups()
         return _valid(int(year) if year else None, int(month), int(day))

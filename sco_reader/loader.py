@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import functools
 import gc
+import os
 import re
 from contextlib import contextmanager
 from datetime import date
@@ -232,11 +233,14 @@ def parse_text(text: str, source: str = "<text>") -> ParsedBulletin:
 
 
 def check_encoding(encoding: str) -> str:
-    """The codec's canonical name; :class:`LoadError` for an unknown one."""
+    """The codec's canonical name; :class:`LoadError` for an unknown one or one that is not for text."""
     try:
-        return codecs.lookup(encoding).name
+        codec = codecs.lookup(encoding)
     except LookupError:
         raise LoadError(f"--encoding: unknown encoding {encoding!r}") from None
+    if not getattr(codec, "_is_text_encoding", True):
+        raise LoadError(f"--encoding: {encoding!r} is not a text encoding")
+    return codec.name
 
 
 def _decode(data: bytes, source: str, encoding: str) -> str:
@@ -259,8 +263,13 @@ def _decode(data: bytes, source: str, encoding: str) -> str:
 
 
 def display_name(path: Path | str) -> str:
-    """A path as shown to the user: file names are untrusted text too (no escape sequences)."""
-    return sanitize(str(path))[0]
+    """A path as shown to the user: file names are untrusted text too.
+
+    Undecodable bytes become U+FFFD, control characters go, and newlines or tabs
+    become spaces so a name cannot forge a line of ``--check`` output.
+    """
+    name = os.fsencode(path).decode("utf-8", "replace")
+    return sanitize(name.replace("\n", " ").replace("\t", " "))[0]
 
 
 def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulletin:

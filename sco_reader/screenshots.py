@@ -12,6 +12,10 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARGS = ["seeds", "--no-state"]
@@ -30,6 +34,19 @@ class Scenario:
     args: tuple[str, ...] = tuple(SEED_ARGS)
     """Command-line arguments for ``make_app``."""
 
+    async def play(self, pilot: Pilot[None]) -> None:
+        """Press the keys, then wait until background work (search) has settled."""
+        await pilot.pause()
+        for key in self.press:
+            await pilot.press(key)
+        for _ in range(200):
+            if not any(worker.is_running for worker in pilot.app.workers if worker.group == "search"):
+                break
+            await pilot.pause(0.01)
+        await pilot.pause(0.1)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("start-120x40", (120, 40)),
@@ -42,8 +59,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("goto-date-80x24", (80, 24), ("d", "4", "space", "j", "u", "l")),
     Scenario("narrow-60x20", (60, 20), ("j",)),
     Scenario("narrow-40x12", (40, 12), ("j",)),
-    Scenario("search-120x40", (120, 40), ("slash", "b", "e", "l", "a", "u", "r", "s", "wait:400")),
-    Scenario("search-80x24", (80, 24), ("slash", "s", "u", "m", "i", "t", "space", "b", "e", "g", "n", "s", "wait:400")),
+    Scenario("search-120x40", (120, 40), ("slash", "b", "e", "l", "a", "u", "r", "s")),
+    Scenario("search-80x24", (80, 24), ("slash", "s", "u", "m", "i", "t", "space", "b", "e", "g", "n", "s")),
     Scenario("newest-first-120x40", (120, 40), ("o",)),
 )
 
@@ -54,12 +71,7 @@ async def capture(scenario: Scenario) -> str:
 
     app = make_app(list(scenario.args))
     async with app.run_test(size=scenario.size) as pilot:
-        await pilot.pause()
-        for key in scenario.press:
-            await pilot.press(key)
-        await pilot.pause(0.3)
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
+        await scenario.play(pilot)
         return app.export_screenshot(title=f"sco-reader · {scenario.name}")
 
 

@@ -257,12 +257,13 @@ async def test_hostile_text_is_shown_literally_and_runs_nothing(hostile: Path) -
         assert "]52;c;cHduZWQ=Clipboard [31mred[0m and desrever text" in body
         assert "[link=https://evil.example]link[/link] item" in body
         assert "\x1b" not in text and "\u202e" not in text
-        # Clicking the would-be action does nothing.
+        # Clicking anywhere along the rows where a parsed [@click] link would sit runs nothing.
         timeline = app.query_one(Timeline)
-        await pilot.click(Timeline, offset=(20, 1))
-        await pilot.click(ArticleView, offset=(30, 1))
+        for x in range(1, 48, 2):
+            await pilot.click(Timeline, offset=(x, 1))
+            await pilot.click(ArticleView, offset=(x, 1))
         await pilot.pause()
-        assert app.is_running
+        assert app.is_running and app.return_code is None
         await pilot.press("j")
         assert "Second [/] headline" in pane(app) and "[b]body[/b]" in pane(app)
         assert timeline.position == 2
@@ -325,3 +326,69 @@ async def test_bad_file_found_while_loading_exits_with_status_2(tmp_path: Path, 
         await pilot.pause(0.5)
     assert app.return_code == 2
     assert app.load_error is not None and "b.txt: binary file" in app.load_error
+
+
+async def test_tabs_in_headlines_never_reach_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "tabs.txt"
+    path.write_text("04.07.2024\nTab\there\t\t\t\t\tX forged text\nbody\twith tab\n", encoding="utf-8")
+    app = make_app([str(path)])
+    async with app.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "\t" not in text
+        lines = text.split("\n")
+        timeline = app.query_one(Timeline).region
+        row = lines[timeline.y + 2]
+        assert row[timeline.right - 1] == "│" and "Tab here" in row
+
+
+async def test_resuming_does_not_mark_the_first_article_read(tmp_path: Path) -> None:
+    state = tmp_path / "s.db"
+    app = make_app(["--state", str(state)])
+    async with app.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.press("m", "j", "j", "j", "q")  # the first article made unread again, then away
+    again = make_app(["--state", str(state)])
+    async with again.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.current is not None and again.current.headline.startswith("SCO members sign")
+        first = again.library.articles[again.timeline._rows[1]]  # noqa: SLF001 - the first entry
+        assert first.key not in again._read  # noqa: SLF001
+
+
+async def test_moving_while_loading_is_not_undone_by_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for day in range(1, 11):
+        (tmp_path / f"{day:02d}.txt").write_text(
+            "".join(f"{day:02d}.07.2024\nStory {day}-{n}\nBody {n}.\n" for n in range(30)), encoding="utf-8"
+        )
+    state = tmp_path / "s.db"
+    monkeypatch.setattr(cli, "SYNC_LOAD_BYTES", 0)
+    first = make_app(["--state", str(state), str(tmp_path)])
+    async with first.run_test(notifications=True, size=SIZE) as pilot:
+        while first.loading:
+            await pilot.pause(0.02)
+        await pilot.press("G", "q")  # saved: the last article
+    monkeypatch.setattr("sco_reader.app.BATCH_SECONDS", 0.0)
+    second = make_app(["--state", str(state), str(tmp_path)])
+    async with second.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.press("j")  # the user moves before loading is done
+        moved_to = second.current
+        while second.loading:
+            await pilot.pause(0.02)
+        await pilot.pause()
+        assert second.current is moved_to
+
+
+async def test_history_survives_opening_through_an_empty_filter() -> None:
+    app = make_app([])
+    async with app.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.press("j", "j", "j")  # 1, 2, 3, 4 opened
+        fourth = app.current
+        await pilot.press("F")  # nothing is flagged: empty timeline
+        await pilot.pause()
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert app.filter_mode == "" and app.current is not None
+        assert app.current.headline == "Belarus officially joins SCO, becoming its 10th member state"
+        await pilot.press("shift+backspace")
+        await pilot.pause()
+        assert app.current is fourth

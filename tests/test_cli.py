@@ -191,3 +191,24 @@ def test_list_streams_to_a_closed_pipe_without_traceback(tmp_path: Path) -> None
     _, err = process.communicate(timeout=60)
     assert b"Traceback" not in err
     assert process.returncode in (0, 141)
+
+
+def test_non_utf8_file_names_give_valid_json(tmp_path: Path) -> None:
+    raw = os.path.join(os.fsencode(tmp_path), b"bad\xff.txt")
+    with open(raw, "wb") as stream:
+        stream.write(b"04.07.2024\nHeadline\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "sco_reader", "--json", "--no-state", str(tmp_path)],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8:strict"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout.decode("utf-8"))
+    assert document["articles"][0]["source"].endswith("bad\ufffd.txt")
+
+
+def test_non_text_encoding_is_a_usage_error() -> None:
+    result = run("--encoding", "rot13", "--list")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "not a text encoding" in result.stderr

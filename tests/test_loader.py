@@ -273,3 +273,46 @@ def test_file_names_with_control_characters_are_shown_safely(tmp_path: Path) -> 
     with pytest.raises(LoadError) as raised:
         load_file(empty)
     assert "\x1b" not in str(raised.value)
+
+
+def test_sanitiser_covers_every_control_and_format_character() -> None:
+    import sys
+    import unicodedata
+
+    from sco_reader.sanitize import UNSAFE
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char not in "\t\n":
+            assert UNSAFE.match(char), f"U+{code:04X} survives the sanitiser"
+    for char in "a\tä\u0301Ж中 ":
+        assert not UNSAFE.match(char)
+
+
+def test_tag_characters_are_removed_and_reported() -> None:
+    parsed = parse_text("04.07.2024\nTag\U000E0041\U000E0042 smuggled\nbody\n", "t.txt")
+    assert parsed.articles[0].headline == "Tag smuggled"
+    assert [(d.line, d.message) for d in parsed.diagnostics] == [(2, "removed 2 control characters")]
+
+
+def test_undecodable_and_multiline_file_names_are_displayed_safely(tmp_path: Path) -> None:
+    import os
+
+    raw = os.path.join(os.fsencode(tmp_path), b"bad\xff.txt")
+    with open(raw, "wb") as stream:
+        stream.write(b"04.07.2024\nHeadline\n")
+    [article] = load_library([tmp_path]).articles
+    assert article.source.endswith("bad\ufffd.txt") and article.source.encode("utf-8")
+    (tmp_path / "x").mkdir()
+    lined = tmp_path / "x" / "nl\nname.txt"
+    lined.write_text("Undated\n", encoding="utf-8")
+    parsed = load_file(lined)
+    assert "\n" not in parsed.articles[0].source and "\n" not in str(parsed.diagnostics[0])
+
+
+def test_non_text_codecs_are_refused() -> None:
+    from sco_reader.loader import check_encoding
+
+    for codec in ("rot13", "base64", "hex", "zlib"):
+        with pytest.raises(LoadError, match="not a text encoding"):
+            check_encoding(codec)

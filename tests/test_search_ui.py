@@ -130,9 +130,14 @@ async def test_hostile_headlines_in_results_stay_inert(tmp_path: Path) -> None:
         await pilot.press("slash", *"quit")
         await settle(pilot, app)
         assert "[@click=app.quit]Quit now[/] [bold]x[/]" in screen_text(app)
-        await pilot.click("#search-results", offset=(20, 0))
+        for x in range(0, 60, 2):  # over every column a parsed [@click] would occupy
+            await pilot.click("#search-results", offset=(x, 0))
+            if app.screen.id != "_default":
+                continue
+            await pilot.press("slash", *"quit")
+            await settle(pilot, app)
         await pilot.pause()
-        assert app.is_running
+        assert app.is_running and app.return_code is None
 
 
 async def test_typing_fast_never_shows_stale_results() -> None:
@@ -145,3 +150,13 @@ async def test_typing_fast_never_shows_stale_results() -> None:
         assert app.screen.query_one(Input).value == "sco summit begins"
         assert app.last_query == "sco summit begins"
         assert app.library.articles[app.last_hits[0].index].headline == "SCO summit begins in Astana"
+
+
+async def test_N_right_after_a_search_goes_to_the_last_hit() -> None:
+    app = make_app([])
+    async with app.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.press("slash", *"sco")
+        await settle(pilot, app)
+        await pilot.press("escape", "N")
+        await pilot.pause()
+        assert app.timeline.current_article == app.last_hits[-1].index

@@ -16,4 +16,4 @@ from sco_reader.screenshots import ROOT, SCENARIOS, Scenario
 def test_screen(scenario: Scenario, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(ROOT)  # sources are shown relative to the repository, as a user would type them
     app = make_app(list(scenario.args))
-    assert snap_compare(app, press=[*scenario.press, "wait:300"], terminal_size=scenario.size)
+    assert snap_compare(app, run_before=scenario.play, terminal_size=scenario.size)

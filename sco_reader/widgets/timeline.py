@@ -390,7 +390,8 @@ class Timeline(ScrollView, can_focus=True):
         text.append("★" if flagged else ("•" if unread else " "), self._mark_style(flagged, unread))
         text.append(f" {article.time} " if article.time else " ", self.get_component_rich_style("timeline--time"))
         headline_style = self.get_component_rich_style("timeline--unread") if unread else Style()
-        text.append(article.headline or "(no headline)", headline_style)
+        # A tab would move the terminal's cursor past the row: draw it as a space.
+        text.append((article.headline or "(no headline)").replace("\t", " "), headline_style)
         return text
 
     def _mark_style(self, flagged: bool, unread: bool) -> Style:
