@@ -26,10 +26,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 SUITES = (
-    ("Loading", "bench_load.py"),
-    ("Search, per keystroke", "bench_search.py"),
-    ("The reader: first screen, keys, memory", "bench_app.py"),
+    ("Loading", "bench_load.py", True),
+    ("Search, per keystroke", "bench_search.py", False),
+    ("The reader: first screen, keys, memory", "bench_app.py", True),
 )
+"""(title, script, whether it takes ``--runs``)."""
 
 
 def machine() -> str:
@@ -75,9 +76,10 @@ def main() -> int:
     }
     sections = [f"Measured {results['date']} on {results['machine']} (`python bench/run.py`).", ""]
     with tempfile.TemporaryDirectory() as scratch:
-        for title, script in SUITES:
+        for title, script, takes_runs in SUITES:
             out = Path(scratch) / (script + ".json")
-            text = run_suite(script, ["--sizes", options.sizes, "--runs", str(options.runs)], out)
+            args = ["--sizes", options.sizes] + (["--runs", str(options.runs)] if takes_runs else [])
+            text = run_suite(script, args, out)
             results[script.removesuffix(".py")] = json.loads(out.read_text()) if out.exists() else None
             sections += [f"### {title}", "", text, ""]
     report = "\n".join(sections).rstrip() + "\n"

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 BATCH_SECONDS = 0.5
 """How often a loading worker hands parsed files to the screen."""
+INDEX_SLICE = 0.003
+"""Seconds of body indexing at a time in the background (a search finishes what is left at once)."""
 SEARCH_LIMIT = 200
 """Hits the search overlay ranks and lists (and ``n``/``N`` step through); the count covers all."""
 
@@ -122,6 +124,10 @@ class ReaderApp(App[None]):
         """Set when a file failed to load in the background; the command prints it and exits 2."""
         self.loading = not self.preloaded
         self._sort_keys: list[tuple[int, int, str, int]] = []
+        self._chronological: list[int] = []
+        """Article indexes oldest first (cached until the library grows)."""
+        self._batch_interval = BATCH_SECONDS
+        """Seconds between hand-overs from the loading worker; grows when showing a batch gets costly."""
         self._engine: SearchEngine | None = None
         self._engine_lock = threading.Lock()
         self._engine_size = 0
@@ -189,7 +195,7 @@ class ReaderApp(App[None]):
                     self.call_from_thread(self._fail, f"{display_name(path)}: cannot load: {error}")
                     return
                 now = time.monotonic()
-                if now - last >= BATCH_SECONDS or number == len(self.files):
+                if now - last >= self._batch_interval or number == len(self.files):
                     self.call_from_thread(self._add_batch, batch, number)
                     batch, last = [], now
         self.call_from_thread(self._loading_finished)
@@ -199,12 +205,15 @@ class ReaderApp(App[None]):
         self.exit(return_code=2)
 
     def _add_batch(self, batch: list[ParsedBulletin], files_done: int) -> None:
+        began = time.perf_counter()
         start = len(self.library.articles)
         for parsed in batch:
             self.library.add(parsed)
         self._library_grew(len(self.library.articles) - start, start, opened=False)
         self.query_one("#progress").update(progress=files_done)
         self._show_progress(files_done, len(self.library.articles))
+        # Keep the screen's share of loading small: hand over less often as batches grow costly.
+        self._batch_interval = max(BATCH_SECONDS, 4 * (time.perf_counter() - began))
 
     def _show_progress(self, files_done: int, articles: int) -> None:
         label = self.query_one("#progress-label", Static)
@@ -224,6 +233,7 @@ class ReaderApp(App[None]):
         self._update_title()
 
     def _loading_finished(self) -> None:
+        gc.freeze()  # the library lives as long as the app: keep the collector off it
         was_loading, self.loading = self.loading, False
         if was_loading:
             self.query_one("#progress").remove()
@@ -260,8 +270,8 @@ class ReaderApp(App[None]):
             engine = self._sync_engine()
         while engine.pending:
             with self._engine_lock:
-                engine.index_pending(budget=0.02)
-            time.sleep(0.002)
+                engine.index_pending(budget=INDEX_SLICE)
+            time.sleep(4 * INDEX_SLICE)  # a fifth of the interpreter at most: keys stay quick
         gc.freeze()  # the library and index live as long as the app: keep the collector off them
 
     def search_hits(self, query: str) -> tuple[list[Hit], int]:
@@ -276,7 +286,9 @@ class ReaderApp(App[None]):
     def _order(self, current: int | None = None) -> list[int]:
         """Article indexes in timeline order under the filter (``current`` always stays)."""
         keys = self._sort_keys
-        order = sorted(range(len(keys)), key=keys.__getitem__)
+        if len(self._chronological) != len(keys):
+            self._chronological = sorted(range(len(keys)), key=keys.__getitem__)
+        order = self._chronological
         if self.newest_first:
             dated = [i for i in order if self.library.articles[i].date is not None]
             undated = order[len(dated) :]
@@ -378,8 +390,10 @@ class ReaderApp(App[None]):
         if len(library.bulletins) == 1 and library.bulletins[0].date:
             self.sub_title = f"Bulletin of {_day(library.bulletins[0].date)} · {total} articles{unread_text}"
             return
-        dates = [a.date for a in library.articles if a.date]
-        span = f", {_day(min(dates))} – {_day(max(dates))}" if dates else ""
+        chronological = self._chronological
+        first = library.articles[chronological[0]].date if chronological else None
+        last = next((library.articles[i].date for i in reversed(chronological) if library.articles[i].date), None)
+        span = f", {_day(first)} – {_day(last)}" if first and last else ""
         files = len(library.bulletins)
         self.sub_title = f"{total:,} articles from {files:,} file{'s' if files != 1 else ''}{span}{unread_text}"
 

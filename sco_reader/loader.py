@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from .model import Article, BulletinInfo, Diagnostic, Library, ParsedBulletin, content_key
-from .sanitize import UNSAFE, sanitize
+from .sanitize import has_unsafe, sanitize
 
 DEFAULT_ENCODING = "utf-8"
 MAX_LINE_DIAGNOSTICS = 200
@@ -191,7 +191,7 @@ class _Parser:
 
 def _sanitize_lines(text: str, source: str) -> tuple[str, list[Diagnostic]]:
     """Strip unsafe characters, with one warning per affected line."""
-    if UNSAFE.search(text) is None:
+    if not has_unsafe(text):
         return text, []
     diagnostics: list[Diagnostic] = []
     lines = text.split("\n")
