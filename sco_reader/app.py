@@ -195,7 +195,8 @@ class ReaderApp(App[None]):
                     self.call_from_thread(self._fail, f"{display_name(path)}: cannot load: {error}")
                     return
                 now = time.monotonic()
-                if now - last >= self._batch_interval or number == len(self.files):
+                # The first file at once (something to read), then batches.
+                if number == 1 or now - last >= self._batch_interval or number == len(self.files):
                     self.call_from_thread(self._add_batch, batch, number)
                     batch, last = [], now
         self.call_from_thread(self._loading_finished)

@@ -42,6 +42,20 @@ def _no_marks(article: Article) -> tuple[bool, bool]:
     return (False, False)
 
 
+class _ArticleMessage(Message):
+    """A timeline message about one article."""
+
+    def __init__(self, timeline: Timeline, article: int | None) -> None:
+        self.timeline = timeline
+        self.article = article
+        """Index into the library's articles."""
+        super().__init__()
+
+    @property
+    def control(self) -> Timeline:
+        return self.timeline
+
+
 class Timeline(ScrollView, can_focus=True):
     """Articles under date headings; one highlighted article, kept in view."""
 
@@ -75,31 +89,11 @@ class Timeline(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", show=False),
     ]
 
-    class Highlighted(Message):
-        """The highlighted article changed."""
+    class Highlighted(_ArticleMessage):
+        """The highlighted article changed (``article`` is ``None`` when the timeline is empty)."""
 
-        def __init__(self, timeline: Timeline, article: int | None) -> None:
-            self.timeline = timeline
-            self.article = article
-            """Index into the library's articles, or ``None`` when the timeline is empty."""
-            super().__init__()
-
-        @property
-        def control(self) -> Timeline:
-            return self.timeline
-
-    class Selected(Message):
+    class Selected(_ArticleMessage):
         """The user chose an article (Enter or click)."""
-
-        def __init__(self, timeline: Timeline, article: int) -> None:
-            self.timeline = timeline
-            self.article = article
-            """Index into the library's articles."""
-            super().__init__()
-
-        @property
-        def control(self) -> Timeline:
-            return self.timeline
 
     cursor_row: reactive[int] = reactive(-1, init=False, always_update=False)
     """Row of the highlighted entry (-1 when empty)."""
