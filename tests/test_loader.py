@@ -207,7 +207,7 @@ _ARTICLE = st.tuples(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     articles=st.lists(_ARTICLE, min_size=1, max_size=6),
     header=st.booleans(),
@@ -240,7 +240,7 @@ def test_generated_bulletins_round_trip(articles, header, crlf, blanks) -> None:
     assert parsed.info.lines == len(nonblank)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_loader_never_raises_and_accounts_for_every_line(text: str) -> None:
     parsed = parse_text(text, "any.txt")
