@@ -11,13 +11,14 @@ from datetime import date
 from typing import Callable, Sequence
 
 from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -36,17 +37,19 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2), expand=True)
+        table.add_column(style="bold", max_width=18)
+        table.add_column(ratio=1)
+        for keys, meaning in self.rows:
+            table.add_row(Text(keys), Text(meaning))
         with Vertical(id="help-dialog", classes="dialog"):
             yield Label(Text("Keys"), id="help-title", classes="dialog-title")
-            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True, show_header=False)
-            yield Label(Text("Esc closes this help"), classes="dialog-hint")
+            with VerticalScroll(id="help-body"):
+                yield Static(table)
+            yield Label(Text("Esc closes this help · ↑/↓ scroll"), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Key", "Action")
-        for keys, meaning in self.rows:
-            table.add_row(Text(keys, style="bold"), Text(meaning))
-        table.focus()
+        self.query_one("#help-body").focus()
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)
