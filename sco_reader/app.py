@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static
 
@@ -180,26 +181,49 @@ class ReaderApp(App[None]):
 
     # --- loading --------------------------------------------------------------------------
 
+    class Loaded(Message):
+        """Files parsed by the loading worker (posted from its thread, so it never waits for the screen)."""
+
+        def __init__(self, batch: list[ParsedBulletin], files_done: int, finished: bool = False, error: str | None = None) -> None:
+            self.batch = batch
+            """Newly parsed files, in input order."""
+            self.files_done = files_done
+            """How many input files are parsed so far."""
+            self.finished = finished
+            """Whether this is the last batch."""
+            self.error = error
+            """A one-line error that ends the app (exit status 2)."""
+            super().__init__()
+
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         batch: list[ParsedBulletin] = []
         last = time.monotonic()
+        total = len(self.files)
         with gc_paused():
             for number, path in enumerate(self.files, start=1):
                 try:
                     batch.append(load_file(path, self.encoding))
                 except LoadError as error:
-                    self.call_from_thread(self._fail, str(error))
+                    self.post_message(self.Loaded([], number - 1, error=str(error)))
                     return
                 except Exception as error:  # noqa: BLE001 - any failure must end the app cleanly, not hang it
-                    self.call_from_thread(self._fail, f"{display_name(path)}: cannot load: {error}")
+                    self.post_message(self.Loaded([], number - 1, error=f"{display_name(path)}: cannot load: {error}"))
                     return
                 now = time.monotonic()
                 # The first file at once (something to read), then batches.
-                if number == 1 or now - last >= self._batch_interval or number == len(self.files):
-                    self.call_from_thread(self._add_batch, batch, number)
+                if number == 1 or now - last >= self._batch_interval or number == total:
+                    self.post_message(self.Loaded(batch, number, finished=number == total))
                     batch, last = [], now
-        self.call_from_thread(self._loading_finished)
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.error is not None:
+            self._fail(message.error)
+            return
+        self._add_batch(message.batch, message.files_done)
+        if message.finished:
+            self._loading_finished()
 
     def _fail(self, message: str) -> None:
         self.load_error = message
