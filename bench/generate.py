@@ -266,7 +266,7 @@ SENTENCES: list[_Template] = [
     lambda s, r: f"{s.thing[0].upper()}{s.thing[1:]} will open in {s.year}.",
     lambda s, r: f"Up to {s.n} thousand jobs will be created.",
     lambda s, r: f"{s.leader[0]} invited {s.other[0]} to visit {s.leader[3]}.",
-    lambda s, r: f"The invitation was accepted with gratitude.",
+    lambda s, r: "The invitation was accepted with gratitude.",
     lambda s, r: f"{r.choice(AGENCIES)} reports.",
     lambda s, r: f"{s.n} documents were signed.",
     lambda s, r: f"{s.other[4]} ties are {r.choice(QUALITIES)}, {s.leader[0]} {r.choice(VERBS_SAID)}.",
@@ -328,7 +328,7 @@ RU_SENTENCES: list[Callable[[random.Random], str]] = [
     lambda r: f"Встреча прошла в {r.choice(RU_CITIES)[1]}.",
     lambda r: f"Объём инвестиций составил {r.randrange(5, 900)} млн долларов.",
     lambda r: f"Следующее заседание {r.choice(RU_ORGS)} пройдёт в {r.choice(RU_CITIES)[1]}.",
-    lambda r: f"Об этом сообщает пресс-служба Акорды.",
+    lambda r: "Об этом сообщает пресс-служба Акорды.",
     lambda r: f"{r.choice(RU_LEADERS)[0]} отметил важность диалога.",
     lambda r: f"Особое внимание уделено вопросам {r.choice(RU_TOPICS)}.",
 ]

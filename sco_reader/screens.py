@@ -7,7 +7,6 @@ headlines stay inert.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Callable, Sequence
 
 from rich.console import RenderableType

@@ -50,7 +50,7 @@ def test_line_numbers_point_at_headlines() -> None:
 def _variants(tmp_path: Path) -> dict[str, Path]:
     text = SEED.read_text(encoding="utf-8")
     lines = text.split("\n")
-    header, rest = lines[0], lines[1:]
+    rest = lines[1:]
     variants = {
         "crlf": text.replace("\n", "\r\n"),
         "bom": "\ufeff" + text,
