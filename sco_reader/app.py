@@ -167,11 +167,10 @@ class ReaderApp(App[None]):
     def on_mount(self) -> None:
         timeline = self.query_one(Timeline)
         timeline.set_marks(self._marks)
-        timeline.border_title = "Timeline"
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", markup=False, timeout=8)
         if self.preloaded:
-            self._library_grew(len(self.library.articles) - 0, start=0)
+            self._library_grew(len(self.library.articles), start=0)
             self._loading_finished()
         else:
             self.query_one("#progress").update(total=len(self.files), progress=0)
@@ -234,7 +233,7 @@ class ReaderApp(App[None]):
         start = len(self.library.articles)
         for parsed in batch:
             self.library.add(parsed)
-        self._library_grew(len(self.library.articles) - start, start, opened=False)
+        self._library_grew(len(self.library.articles) - start, start)
         self.query_one("#progress").update(progress=files_done)
         self._show_progress(files_done, len(self.library.articles))
         # Keep the screen's share of loading small: hand over less often as batches grow costly.
@@ -244,7 +243,8 @@ class ReaderApp(App[None]):
         label = self.query_one("#progress-label", Static)
         label.update(Text(f"Loading {files_done:,} / {len(self.files):,} files · {articles:,} articles"))
 
-    def _library_grew(self, added: int, start: int, opened: bool = False) -> None:
+    def _library_grew(self, added: int, start: int) -> None:
+        """Take in ``added`` new articles from index ``start``: sort keys, marks, timeline, title."""
         articles = self.library.articles
         self._sort_keys.extend(chronological_key(articles[i], i) for i in range(start, start + added))
         by_key = self._by_key
@@ -254,7 +254,7 @@ class ReaderApp(App[None]):
             by_key.setdefault(key, []).append(index)
             if key not in read:
                 self._unread += 1
-        self._rebuild_timeline(opened=opened)
+        self._rebuild_timeline(opened=False)  # loading opens nothing; _resume decides once it is done
         self._update_title()
 
     def _loading_finished(self) -> None:
