@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable, NoReturn, Sequence
 
 from . import __version__
-from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, discover, gc_paused, iter_load
+from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, discover, load_files
 from .model import Article, Library
 
 if TYPE_CHECKING:
@@ -123,11 +123,7 @@ def parse_options(argv: Sequence[str]) -> Options:
 
 def load_all(options: Options) -> Library:
     """Load every input file into a :class:`Library` (raises :class:`LoadError`)."""
-    library = Library()
-    with gc_paused():
-        for parsed in iter_load(options.files, options.encoding):
-            library.add(parsed)
-    return library
+    return load_files(options.files, options.encoding)
 
 
 def open_state(options: Options) -> ReadingState:
@@ -244,7 +240,7 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
         err.write(f"sco-reader: {len(library.diagnostics)} diagnostics (see --check)\n")
     if state is not None:
         state.close()
-    if args.search is not None and not (hits and chosen):
+    if args.search is not None and not chosen:
         return EXIT_NO_MATCH
     return EXIT_OK
 

@@ -339,13 +339,18 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_library(paths: Sequence[str | Path], encoding: str = DEFAULT_ENCODING) -> Library:
-    """Discover and load everything the user named into one :class:`Library`."""
+def load_files(files: Iterable[Path], encoding: str = DEFAULT_ENCODING) -> Library:
+    """Load ``files`` (as :func:`discover` lists them) into one :class:`Library`."""
     library = Library()
     with gc_paused():
-        for parsed in iter_load(discover(paths), encoding):
+        for parsed in iter_load(files, encoding):
             library.add(parsed)
     return library
+
+
+def load_library(paths: Sequence[str | Path], encoding: str = DEFAULT_ENCODING) -> Library:
+    """Discover and load everything the user named into one :class:`Library`."""
+    return load_files(discover(paths), encoding)
 
 
 def bundled_seeds() -> list[Path]:
