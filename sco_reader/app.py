@@ -453,11 +453,9 @@ class ReaderApp(App[None]):
         saved = self.state.position(self._session) if self.state is not None else None
         target = self._by_key.get(saved[0], [None])[0] if saved else None
         if target is not None and self.timeline.move_to_article(target):
-            self._follow()
             scroll_y = saved[1]  # type: ignore[index]
             self.call_after_refresh(lambda: self.article_view.scroll_to(y=scroll_y, animate=False, immediate=True))
-        else:
-            self._follow()  # the first article is open: it counts as opened
+        self._follow()  # opens the saved article, or the first one: either counts as opened
         self._resumed = True
 
     async def action_quit(self) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Iterable, Literal
+from typing import Literal
 
 Level = Literal["warning", "error"]
 
@@ -171,26 +171,19 @@ class Library:
         Returns the articles as stored (ids possibly suffixed).
         """
         seen = self._seen
-        ids = [article.id for article in parsed.articles]
-        unique = set(ids)
-        if len(unique) == len(ids) and seen.keys().isdisjoint(unique):
-            # Nothing repeats (the usual case): every id is seen for the first time.
-            seen.update(dict.fromkeys(ids, 1))
-            added = list(parsed.articles)
-            self.articles.extend(added)
-            self.bulletins.append(parsed.info)
-            self.diagnostics.extend(parsed.diagnostics)
-            return added
-        added: list[Article] = []
-        for article in parsed.articles:
-            count = self._seen.get(article.id, 0) + 1
-            self._seen[article.id] = count
-            if count > 1:
-                article = _with_id(article, f"{article.id}~{count}")
-                self.diagnostics.append(
-                    Diagnostic(article.source, article.line, "warning", "article repeats one loaded before")
-                )
-            added.append(article)
+        added = list(parsed.articles)
+        ids = [article.id for article in added]
+        if len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
+            seen.update(dict.fromkeys(ids, 1))  # the usual case: nothing repeats, one C-speed update
+        else:
+            for position, article in enumerate(added):
+                count = seen.get(article.id, 0) + 1
+                seen[article.id] = count
+                if count > 1:
+                    added[position] = replace(article, id=f"{article.id}~{count}")
+                    self.diagnostics.append(
+                        Diagnostic(article.source, article.line, "warning", "article repeats one loaded before")
+                    )
         self.articles.extend(added)
         self.bulletins.append(parsed.info)
         self.diagnostics.extend(parsed.diagnostics)
@@ -200,29 +193,3 @@ class Library:
         """Indexes of :attr:`articles` in timeline order (oldest first, undated last)."""
         articles = self.articles
         return sorted(range(len(articles)), key=lambda i: chronological_key(articles[i], i))
-
-    def dates(self) -> list[date]:
-        """Distinct article dates, ascending."""
-        return sorted({a.date for a in self.articles if a.date is not None})
-
-    def to_json(self, articles: Iterable[Article] | None = None) -> dict[str, object]:
-        """The whole ``--json`` document (``articles`` overrides which articles are listed)."""
-        chosen = self.articles if articles is None else articles
-        return {
-            "articles": [a.to_json() for a in chosen],
-            "bulletins": [b.to_json() for b in self.bulletins],
-            "diagnostics": [d.to_json() for d in self.diagnostics],
-        }
-
-
-def _with_id(article: Article, new_id: str) -> Article:
-    return Article(
-        id=new_id,
-        date=article.date,
-        time=article.time,
-        headline=article.headline,
-        paragraphs=article.paragraphs,
-        source=article.source,
-        line=article.line,
-        key=article.key,
-    )
