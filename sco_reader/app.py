@@ -338,7 +338,9 @@ class ReaderApp(App[None]):
         labels = {"": "", "unread": " · unread only (u: all)", "flagged": " · flagged only (F: all)"}
         order = "newest first" if self.newest_first else "oldest first"
         timeline.border_title = f"Timeline · {order}{labels[self.filter_mode]}"
-        self._follow(opened)
+        # Reordering or filtering opens nothing; only when the article being read left the
+        # timeline (a filter hid it) does the one now highlighted count as opened.
+        self._follow(opened and timeline.current_article != keep)
 
     def _marks(self, article: Article) -> tuple[bool, bool]:
         return (article.key not in self._read, article.key in self._flagged)
@@ -361,6 +363,10 @@ class ReaderApp(App[None]):
     @on(Timeline.Highlighted)
     def _highlighted(self, event: Timeline.Highlighted) -> None:
         # Keys already showed it (see _follow); this catches moves made by the timeline itself.
+        # A message about an article the cursor has since left is stale: showing it would make
+        # the next f / m / y act on the wrong article.
+        if event.article != self.timeline.current_article:
+            return
         self._show(event.article, opened=False)
 
     @on(Timeline.Selected)

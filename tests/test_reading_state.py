@@ -12,6 +12,7 @@ import pytest
 
 from sco_reader.cli import make_app
 from sco_reader.state import ReadingState
+from sco_reader.widgets.timeline import Timeline
 
 from .conftest import ROOT, SEED
 from .helpers import pane_text, screen_text, squash
@@ -207,3 +208,38 @@ def test_list_unread_flagged_and_json_fields(state_file: Path) -> None:
     assert run("--list", "--flagged").splitlines() == [f"*! 2024-07-04        {BELARUS}"]
     flagged = json.loads(run("--json", "--flagged"))["articles"]
     assert [(a["headline"], a["read"], a["flagged"]) for a in flagged] == [(BELARUS, False, True)]
+
+
+async def test_stale_highlight_never_puts_an_older_article_back(state_file: Path) -> None:
+    """Trust #2: keys faster than the screen: a late Highlighted must not show (and let f act on) an older article."""
+    app = make_app(["--state", str(state_file)])
+    async with app.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.pause()
+        first = app.timeline.current_article
+        await pilot.press("j", "j")
+        expected = app.library.articles[app.timeline.current_article]  # type: ignore[index]
+        # A Highlighted message that arrives late, naming an article the cursor has left.
+        app.timeline.post_message(Timeline.Highlighted(app.timeline, first))
+        await pilot.pause()
+        assert app.current is expected
+        await pilot.press("f")
+        await pilot.pause()
+    state, _ = ReadingState.open(state_file)
+    assert state.flagged_keys() == {expected.key}
+
+
+@pytest.mark.parametrize("key", ["o", "u", "F"])
+async def test_reorder_and_filters_mark_nothing(state_file: Path, key: str) -> None:
+    """Trust #4: after m (unread again), o / u / F must not mark the article read."""
+    app = make_app(["--state", str(state_file)])
+    async with app.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        reading = app.current
+        assert reading is not None and "9 unread" in screen_text(app)
+        await pilot.press(key)
+        await pilot.pause()
+        assert "9 unread" in screen_text(app)
+    state, _ = ReadingState.open(state_file)
+    assert reading.key not in state.read_keys()
