@@ -27,7 +27,8 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static
 
 from .loader import LoadError, display_name, gc_paused, load_file
-from .model import Article, Library, ParsedBulletin, chronological_key
+from .library import Library
+from .model import Article, ParsedBulletin
 from .widgets.article import ArticleView, Highlighter, full_date
 from .widgets.timeline import Timeline, heading_label
 
@@ -124,7 +125,6 @@ class ReaderApp(App[None]):
         self.load_error: str | None = None
         """Set when a file failed to load in the background; the command prints it and exits 2."""
         self.loading = not self.preloaded
-        self._sort_keys: list[tuple[int, int, str, int]] = []
         self._chronological: list[int] = []
         """Article indexes oldest first (cached until the library grows)."""
         self._batch_interval = BATCH_SECONDS
@@ -246,7 +246,6 @@ class ReaderApp(App[None]):
     def _library_grew(self, added: int, start: int) -> None:
         """Take in ``added`` new articles from index ``start``: sort keys, marks, timeline, title."""
         articles = self.library.articles
-        self._sort_keys.extend(chronological_key(articles[i], i) for i in range(start, start + added))
         by_key = self._by_key
         read = self._read
         for index in range(start, start + added):
@@ -310,10 +309,7 @@ class ReaderApp(App[None]):
 
     def _order(self, current: int | None = None) -> list[int]:
         """Article indexes in timeline order under the filter (``current`` always stays)."""
-        keys = self._sort_keys
-        if len(self._chronological) != len(keys):
-            self._chronological = sorted(range(len(keys)), key=keys.__getitem__)
-        order = self._chronological
+        order = self._chronological = list(self.library.chronological())
         if self.newest_first:
             dated = [i for i in order if self.library.articles[i].date is not None]
             undated = order[len(dated) :]

@@ -16,7 +16,8 @@ from typing import IO, TYPE_CHECKING, Iterable, NoReturn, Sequence
 
 from . import __version__
 from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, discover, load_files
-from .model import Article, Library
+from .library import Library
+from .model import Article
 
 if TYPE_CHECKING:
     from .app import ReaderApp

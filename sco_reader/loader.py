@@ -22,11 +22,13 @@ import gc
 import os
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .model import Article, BulletinInfo, Diagnostic, Library, ParsedBulletin, content_key
+from .library import Library
+from .model import ArticleRows, BulletinInfo, Diagnostic, ParsedBulletin, content_key
 from .sanitize import has_unsafe, sanitize
 
 DEFAULT_ENCODING = "utf-8"
@@ -76,18 +78,30 @@ def _make_time(hours: str | None, minutes: str | None) -> tuple[str | None, bool
 
 
 class _Parser:
-    """One pass over one file's decoded, newline-normalised, sanitised text."""
+    """One pass over one file's decoded, newline-normalised, sanitised text.
+
+    Works on offsets into the text, never on a list of its lines: an article is the
+    slice between two datelines, its headline the first non-blank line of that slice,
+    its body the rest, kept as one string (:func:`paragraphs` splits it when it is read).
+    """
 
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
-        self.lines = text.split("\n")
-        self.articles: list[Article] = []
+        self.out = ArticleRows()
         self.diagnostics: list[Diagnostic] = []
-        self.paragraph_count = 0
+        self.headlines_line = 1
+        """Line number of ``self.counted`` (line numbers are counted forward, once)."""
+        self.counted = 0
 
     def warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(self.source, line, "warning", message))
+
+    def line_at(self, offset: int) -> int:
+        """1-based line of ``offset`` (offsets must be asked in increasing order)."""
+        self.headlines_line += self.text.count("\n", self.counted, offset)
+        self.counted = offset
+        return self.headlines_line
 
     def datelines(self, body_start: int) -> Iterator[tuple[int, re.Match[str]]]:
         """:data:`DATELINE` lines from ``body_start`` on: where each line starts, and its match."""
@@ -106,16 +120,15 @@ class _Parser:
         ref: str | None = None
         has_header = False
         start = _LEADING_BLANKS.match(text).end()  # type: ignore[union-attr]
-        first_line = text.count("\n", 0, start) + 1
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
         body_start = 0
         when: date | None = None
         when_time: str | None = None
         dated = False
-        meta_line = first_line
         header = HEADER.fullmatch(text, start, end)
         if header is not None:
+            first_line = text.count("\n", 0, start) + 1
             has_header = True
             iso, day, month, year, hours, minutes, ref = header.groups()
             iso_match = _ISO_DATE.fullmatch(iso)
@@ -130,63 +143,73 @@ class _Parser:
                 self.warn(first_line, f"header has an impossible time {hours}:{minutes}")
             dated = True
             body_start = end
-        # ``position`` is where the current chunk starts (the end of the header or of a
-        # dateline, or 0), on 1-based ``line``; a chunk's lines are those after that
-        # line's end up to the next dateline (all of line 1 when it starts at 0).
-        position, line = body_start, text.count("\n", 0, body_start) + 1
+        # ``position`` is where the current chunk starts: the end of the header or of a
+        # dateline (its newline comes next), or 0; the chunk ends where the next dateline's
+        # line starts.
+        position = body_start
+        meta_offset = start if header is not None else 0
         datelines = 0
         for line_start, match in self.datelines(body_start):
-            next_line = line + text.count("\n", position, line_start)
-            self.article(line - (position == 0), next_line - 1, when, when_time, dated, meta_line)
-            meta_line = next_line
+            if line_start > 0 or position > 0:
+                self.article(position, line_start, when, when_time, dated, meta_offset)
+            meta_offset = line_start
             datelines += 1
             day, month, year, hours, minutes = match.groups()
             when = _make_date(day, month, year)  # cached: one date object per date, not per article
             if when is None:
-                self.warn(meta_line, f"impossible date {day}.{month}.{year}; the article is undated")
+                self.warn(self.line_at(line_start), f"impossible date {day}.{month}.{year}; the article is undated")
             when_time, ok = _make_time(hours, minutes)
             if not ok:
-                self.warn(meta_line, f"impossible time {hours}:{minutes}; the time is dropped")
+                self.warn(self.line_at(line_start), f"impossible time {hours}:{minutes}; the time is dropped")
             dated = True
-            position, line = match.end(), meta_line
-        self.article(line - (position == 0), len(self.lines), when, when_time, dated, meta_line)
+            position = match.end()
+        self.article(position, len(text), when, when_time, dated, meta_offset)
+        out = self.out
         info = BulletinInfo(
             source=self.source,
             date=bulletin_date,
             ref=ref,
-            articles=len(self.articles),
-            lines=int(has_header) + datelines + len(self.articles) + self.paragraph_count,
+            articles=len(out),
+            lines=_count_nonblank_lines(text),
             datelines=datelines,
             header=has_header,
         )
         self.diagnostics.sort(key=lambda d: d.line)
-        return ParsedBulletin(info, tuple(self.articles), tuple(self.diagnostics))
+        return ParsedBulletin(info, tuple(self.diagnostics), out, self.source)
 
     def article(
-        self, first: int, stop: int, when: date | None, when_time: str | None, dated: bool, meta_line: int
+        self, position: int, stop: int, when: date | None, when_time: str | None, dated: bool, meta_offset: int
     ) -> None:
-        """Make an article of ``lines[first:stop]``: from one dateline (or the start) to the next."""
-        lines = self.lines
-        index = first
-        while index < stop:
-            raw = lines[index]
-            if raw and not raw.isspace():
-                break
-            index += 1
-        else:
+        """Make an article of ``text[position:stop]``: from one dateline (or the start) to the next."""
+        text = self.text
+        head = _LEADING_BLANKS.match(text, position + (position > 0 and text.startswith("\n", position)), stop).end()  # type: ignore[union-attr]
+        head_end = text.find("\n", head, stop)
+        if head_end < 0:
+            head_end = stop
+        headline = text[head:head_end].strip()
+        if not headline:  # nothing but blank lines (the last one without its newline)
             if dated:
-                self.warn(meta_line, "no headline follows this date line")
+                self.warn(self.line_at(meta_offset), "no headline follows this date line")
             return
-        headline = lines[index].strip()
-        paragraphs = tuple(filter(None, map(str.strip, lines[index + 1 : stop])))
-        headline_line = index + 1
+        line = self.line_at(head)
         if not dated:
-            self.warn(headline_line, "article has no date (no header or dateline before it)")
-        self.paragraph_count += len(paragraphs)
-        key = content_key(headline, when, paragraphs[0] if paragraphs else "")
-        self.articles.append(
-            Article(key, when, when_time, headline, paragraphs, self.source, headline_line, key)
-        )
+            self.warn(line, "article has no date (no header or dateline before it)")
+        body = text[head_end + 1 : stop] if head_end < stop else ""
+        first = _FIRST_PARAGRAPH.match(body)
+        self.out.append(when, when_time, headline, body, line, content_key(headline, when, first.group(1).strip() if first else ""))
+
+
+_FIRST_PARAGRAPH = re.compile(rf"(?:{_SPACE}*\n)*({_SPACE}*\S[^\n]*)")
+"""The first non-blank line of a body."""
+_BLANK_AFTER_FIRST = re.compile(rf"\n{_SPACE}*(?=\n|\Z)")
+"""A blank line other than the first (found by the newline before it)."""
+
+
+def _count_nonblank_lines(text: str) -> int:
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    blank = len(_BLANK_AFTER_FIRST.findall(text)) + (not first or first.isspace())
+    return text.count("\n") + 1 - blank
 
 
 def _sanitize_lines(text: str, source: str) -> tuple[str, list[Diagnostic]]:
@@ -229,7 +252,7 @@ def parse_text(text: str, source: str = "<text>") -> ParsedBulletin:
     if not sanitized:
         return parsed
     diagnostics = tuple(sorted(sanitized + list(parsed.diagnostics), key=lambda d: d.line))
-    return ParsedBulletin(parsed.info, parsed.articles, diagnostics)
+    return replace(parsed, diagnostics=diagnostics)
 
 
 def check_encoding(encoding: str) -> str:
@@ -288,7 +311,7 @@ def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulle
     if "\x00" in text:
         raise LoadError(f"{source}: binary file (contains NUL characters), not a bulletin")
     parsed = parse_text(text, source)
-    if not parsed.articles:
+    if not parsed.rows:
         raise LoadError(f"{source}: no articles found (expected a headline after a dateline like 04.07.2024)")
     return parsed
 
@@ -340,11 +363,11 @@ def gc_paused() -> Iterator[None]:
 
 
 def load_files(files: Iterable[Path], encoding: str = DEFAULT_ENCODING) -> Library:
-    """Load ``files`` (as :func:`discover` lists them) into one :class:`Library`."""
+    """Load ``files`` (as :func:`discover` lists them) into one :class:`Library` (in memory)."""
     library = Library()
     with gc_paused():
-        for parsed in iter_load(files, encoding):
-            library.add(parsed)
+        for path in files:
+            library.add(load_file(path, encoding), path)
     return library
 
 

@@ -1,15 +1,15 @@
 """Immutable records the loader produces and every other layer reads.
 
-Pure: no Textual, no I/O. An :class:`Article` is one story of a bulletin; a
-:class:`Library` is everything loaded from the user's inputs, in input order,
-with each file's header facts and the diagnostics the loader raised.
+Pure: no Textual, no I/O. An :class:`Article` is one story of a bulletin (headers and
+paragraphs); the loader hands each file over as :class:`ParsedBulletin`, its
+articles as :class:`ArticleRows` columns, which the library stores.
 """
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -110,16 +110,68 @@ class BulletinInfo:
         }
 
 
+@dataclass(slots=True)
+class ArticleRows:
+    """One file's articles as columns, in file order: what the loader makes and the library stores.
+
+    Bodies stay one string each (the lines after the headline, as in the file):
+    :func:`paragraphs` splits them when an article is read.
+    """
+
+    dates: list[date | None] = field(default_factory=list)
+    """Each article's date (``None``: undated)."""
+    times: list[str | None] = field(default_factory=list)
+    """Each article's ``"HH:MM"`` time, or ``None``."""
+    headlines: list[str] = field(default_factory=list)
+    """Each article's headline, sanitised and stripped."""
+    bodies: list[str] = field(default_factory=list)
+    """Each article's body text: its lines after the headline, sanitised, blank lines and all."""
+    lines: list[int] = field(default_factory=list)
+    """Each article's 1-based headline line."""
+    keys: list[str] = field(default_factory=list)
+    """Each article's content key."""
+
+    def append(self, when: date | None, time: str | None, headline: str, body: str, line: int, key: str) -> None:
+        """Add one article."""
+        self.dates.append(when)
+        self.times.append(time)
+        self.headlines.append(headline)
+        self.bodies.append(body)
+        self.lines.append(line)
+        self.keys.append(key)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def paragraphs(body: str) -> tuple[str, ...]:
+    """An article's paragraphs from its body text: every non-blank line, stripped, in order."""
+    return tuple(filter(None, map(str.strip, body.split("\n"))))
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedBulletin:
     """What the loader made of one file."""
 
     info: BulletinInfo
     """Header facts and counts."""
-    articles: tuple[Article, ...]
-    """Articles in file order."""
     diagnostics: tuple[Diagnostic, ...]
     """Anomalies, in line order."""
+    rows: ArticleRows
+    """The articles, as columns, in file order."""
+    source: str
+    """The file, as shown to the user."""
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """The articles as full records (built on each call: for tests and small inputs)."""
+        rows = self.rows
+        return tuple(
+            Article(key, when, time, headline, paragraphs(body), self.source, line, key)
+            for when, time, headline, body, line, key in zip(
+                rows.dates, rows.times, rows.headlines, rows.bodies, rows.lines, rows.keys
+            )
+        )
 
 
 def _normalise(text: str) -> str:
@@ -138,7 +190,7 @@ def content_key(headline: str, when: date | None, first_paragraph: str) -> str:
 
 
 def chronological_key(article: Article, index: int) -> tuple[int, int, str, int]:
-    """Sort key for oldest-first: by date, then time, undated last.
+    """Sort key for oldest-first: by date, then time, undated last (as :func:`sco_reader.library.sort_key`).
 
     Bulletins list news newest first, so among articles of one date that the
     times do not order, the one later in the input is the earlier story; undated
@@ -147,49 +199,3 @@ def chronological_key(article: Article, index: int) -> tuple[int, int, str, int]
     if article.date is None:
         return (1, 0, "", index)
     return (0, article.date.toordinal(), article.time or "", -index)
-
-
-@dataclass(slots=True)
-class Library:
-    """All articles loaded from the user's inputs, in input order.
-
-    Grows as files are parsed (the app fills it in from a worker); the records
-    it holds are immutable.
-    """
-
-    articles: list[Article] = field(default_factory=list)
-    """Articles in input order: argument order, then file order."""
-    bulletins: list[BulletinInfo] = field(default_factory=list)
-    """One entry per loaded file."""
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    """Every anomaly reported while loading."""
-    _seen: dict[str, int] = field(default_factory=dict, repr=False)
-
-    def add(self, parsed: ParsedBulletin) -> list[Article]:
-        """Append one file's articles, giving repeats of an article a unique id.
-
-        Returns the articles as stored (ids possibly suffixed).
-        """
-        seen = self._seen
-        added = list(parsed.articles)
-        ids = [article.id for article in added]
-        if len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
-            seen.update(dict.fromkeys(ids, 1))  # the usual case: nothing repeats, one C-speed update
-        else:
-            for position, article in enumerate(added):
-                count = seen.get(article.id, 0) + 1
-                seen[article.id] = count
-                if count > 1:
-                    added[position] = replace(article, id=f"{article.id}~{count}")
-                    self.diagnostics.append(
-                        Diagnostic(article.source, article.line, "warning", "article repeats one loaded before")
-                    )
-        self.articles.extend(added)
-        self.bulletins.append(parsed.info)
-        self.diagnostics.extend(parsed.diagnostics)
-        return added
-
-    def chronological(self) -> list[int]:
-        """Indexes of :attr:`articles` in timeline order (oldest first, undated last)."""
-        articles = self.articles
-        return sorted(range(len(articles)), key=lambda i: chronological_key(articles[i], i))

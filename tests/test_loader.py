@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sco_reader.loader import LoadError, discover, load_file, load_library, parse_text
-from sco_reader.model import Library
+from sco_reader.library import Library
 
 from .conftest import SEED, SEED_HEADLINES
 

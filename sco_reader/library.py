@@ -1,0 +1,378 @@
+"""Everything loaded from the user's inputs: article headers resident as columns, bodies on demand.
+
+Pure: no Textual, no terminal. A :class:`Library` holds, per article, its date, time,
+line, file and content key in packed arrays, its headline and body in two
+:class:`TextStore` objects (in memory, or in the archive's files on disk), and per file
+the loader's facts and diagnostics. Nothing builds an :class:`~sco_reader.model.Article`
+per article: a million headers cost a few tens of megabytes, and a body is read when an
+article is shown, exported or searched (behind a small LRU cache, as newsboat loads and
+unloads item descriptions).
+
+Article indexes are positions in input order (argument order, then file order) and only
+ever grow: a file that changes or disappears leaves its articles *dead* (never listed
+again) until the archive is rebuilt, and its new version is appended.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from array import array
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Iterator, Protocol, Sequence
+
+from .model import Article, BulletinInfo, Diagnostic, ParsedBulletin, paragraphs
+
+__all__ = ["Library", "LibraryFile", "MemoryTextStore", "TextStore", "sort_key"]
+
+BODY_CACHE = 256
+"""Articles kept whole, body split into paragraphs (the rest are read again when needed)."""
+_INDEX_BITS = 29
+_TIME_SHIFT = _INDEX_BITS
+_DATE_SHIFT = _INDEX_BITS + 11
+_UNDATED = 1 << 62
+
+
+class TextStore(Protocol):
+    """Append-only texts by position (headlines, bodies): in memory or in a file."""
+
+    def append_many(self, texts: Sequence[str]) -> None:
+        """Add texts at the end."""
+
+    def __getitem__(self, index: int) -> str:
+        """The text at ``index``."""
+
+    def __len__(self) -> int:
+        """How many texts are stored."""
+
+
+class MemoryTextStore:
+    """A :class:`TextStore` in a Python list."""
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self._texts = list(texts)
+
+    def append_many(self, texts: Sequence[str]) -> None:
+        self._texts.extend(texts)
+
+    def __getitem__(self, index: int) -> str:
+        return self._texts[index]
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+def minutes(time: str | None) -> int:
+    """``"HH:MM"`` as minutes after midnight, -1 for none."""
+    return -1 if time is None else int(time[:2]) * 60 + int(time[3:5])
+
+
+def sort_key(ordinal: int, time_minutes: int, index: int) -> int:
+    """One integer ordering articles oldest first, undated last (:meth:`Library.chronological`).
+
+    Within a date, articles without a time come first, then by time. Bulletins list news
+    newest first, so among articles the times do not order, the one later in the input is
+    the earlier story; undated articles keep input order.
+    """
+    if ordinal == 0:
+        return _UNDATED | index
+    return (ordinal << _DATE_SHIFT) | ((time_minutes + 1) << _TIME_SHIFT) | ((1 << _INDEX_BITS) - 1 - index)
+
+
+@dataclass(slots=True)
+class LibraryFile:
+    """One input file and the range of article indexes it filled."""
+
+    path: Path
+    """The file as found on disk."""
+    info: BulletinInfo
+    """What the loader said about it (its ``source`` is the display name)."""
+    first: int
+    """Index of its first article."""
+    count: int
+    """How many articles it holds."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """The loader's anomalies for this file (plus repeats found when it was added)."""
+    dead: bool = False
+    """Whether the file changed or went away since (its articles are no longer listed)."""
+
+    @property
+    def source(self) -> str:
+        """The file's name as shown to the user."""
+        return self.info.source
+
+
+@dataclass(slots=True)
+class Library:
+    """All articles of the user's inputs: headers in packed columns, bodies read on demand.
+
+    Implements the search engine's corpus (``headline``, ``body``, ``date``, ``time``,
+    ``key``, ``chronological``, ``date_runs``, ``dead``).
+    """
+
+    headlines: TextStore = field(default_factory=MemoryTextStore)
+    """Headlines by article index."""
+    bodies: TextStore = field(default_factory=MemoryTextStore)
+    """Bodies (the lines after the headline) by article index."""
+    files: list[LibraryFile] = field(default_factory=list)
+    """Input files in the order they were added."""
+    ordinals: array = field(default_factory=lambda: array("i"))
+    """Date of each article as a proleptic ordinal (0: undated)."""
+    minutes: array = field(default_factory=lambda: array("h"))
+    """Time of each article in minutes after midnight (-1: none)."""
+    lines: array = field(default_factory=lambda: array("i"))
+    """1-based headline line of each article in its file."""
+    file_of: array = field(default_factory=lambda: array("i"))
+    """Position in :attr:`files` of each article's file."""
+    keys: array = field(default_factory=lambda: array("Q"))
+    """Content key of each article, as the 64-bit number its hex spells."""
+    repeats: dict[int, int] = field(default_factory=dict)
+    """Article index → its occurrence number (2, 3, …) for repeats of an article loaded before."""
+    dead: set[int] = field(default_factory=set)
+    """Articles of files that changed or went away: never listed, never found."""
+    _chronological: array | None = None
+    _runs: list[tuple[date | None, int, int]] | None = None
+    _seen_keys: set[int] | None = None
+    _groups: dict[int, list[int]] = field(default_factory=dict)
+    _articles_cache: OrderedDict[int, Article] = field(default_factory=OrderedDict)
+
+    # --- growing ----------------------------------------------------------------------
+
+    def add(self, parsed: ParsedBulletin, path: Path | str | None = None) -> range:
+        """Append one file's articles; returns their indexes.
+
+        A repeat of an article loaded before (same content key) gets an id suffixed
+        ``~2``, ``~3``… and a warning.
+        """
+        rows = parsed.rows
+        start = len(self.keys)
+        count = len(rows)
+        keys = [int(key, 16) for key in rows.keys]
+        diagnostics = list(parsed.diagnostics)
+        seen = self._seen()
+        if len(set(keys)) != count or not seen.isdisjoint(keys):
+            for offset, key in enumerate(keys):
+                if key in seen:
+                    group = self._groups.get(key)
+                    if group is None:
+                        group = self._groups[key] = [self._first_with_key(key, start)]
+                    group.append(start + offset)
+                    self.repeats[start + offset] = len(group)
+                    diagnostics.append(
+                        Diagnostic(parsed.source, rows.lines[offset], "warning", "article repeats one loaded before")
+                    )
+                seen.add(key)
+        else:
+            seen.update(keys)
+        self.ordinals.extend(d.toordinal() if d is not None else 0 for d in rows.dates)
+        self.minutes.extend(map(minutes, rows.times))
+        self.lines.extend(rows.lines)
+        self.file_of.extend(itertools.repeat(len(self.files), count))
+        self.keys.extend(keys)
+        self.headlines.append_many(rows.headlines)
+        self.bodies.append_many(rows.bodies)
+        self.files.append(
+            LibraryFile(Path(path) if path is not None else Path(parsed.source), parsed.info, start, count, tuple(diagnostics))
+        )
+        self._insert_chronological(range(start, start + count))
+        return range(start, start + count)
+
+    def drop_file(self, number: int) -> range:
+        """Forget file ``number``'s articles (it changed or went away); returns their indexes."""
+        entry = self.files[number]
+        if entry.dead:
+            return range(0)
+        entry.dead = True
+        gone = range(entry.first, entry.first + entry.count)
+        self.dead.update(gone)
+        if self._chronological is not None:
+            gone_set = set(gone)
+            self._chronological = array("i", (i for i in self._chronological if i not in gone_set))
+        self._runs = None
+        for index in gone:
+            self._articles_cache.pop(index, None)
+        return gone
+
+    def _seen(self) -> set[int]:
+        if self._seen_keys is None:
+            dead = self.dead
+            self._seen_keys = set(self.keys) if not dead else {k for i, k in enumerate(self.keys) if i not in dead}
+        return self._seen_keys
+
+    def _first_with_key(self, key: int, stop: int) -> int:
+        keys = self.keys
+        dead = self.dead
+        return next(i for i in range(stop) if keys[i] == key and i not in dead)
+
+    def _insert_chronological(self, added: range) -> None:
+        order = self._chronological
+        if order is None:
+            return
+        self._runs = None
+        if not order or len(added) * 8 > len(order):
+            self._chronological = None  # cheaper to sort everything again than to insert
+            return
+        key = self.sort_key
+        for index in sorted(added, key=key):
+            order.insert(bisect.bisect_left(order, key(index), key=key), index)
+
+    # --- reading one article ------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Article indexes in use (dead ones included): ``0 .. len-1``."""
+        return len(self.keys)
+
+    @property
+    def alive(self) -> int:
+        """How many articles are listed."""
+        return len(self.keys) - len(self.dead)
+
+    def headline(self, index: int) -> str:
+        """The article's headline."""
+        return self.headlines[index]
+
+    def body(self, index: int) -> tuple[str, ...]:
+        """The article's paragraphs (read from the body store when not among the recently used)."""
+        return self.article(index).paragraphs
+
+    def date(self, index: int) -> date | None:
+        """The article's date, ``None`` when undated."""
+        ordinal = self.ordinals[index]
+        return _date(ordinal) if ordinal else None
+
+    def time(self, index: int) -> str | None:
+        """The article's ``"HH:MM"`` time, or ``None``."""
+        value = self.minutes[index]
+        return None if value < 0 else f"{value // 60:02d}:{value % 60:02d}"
+
+    def key(self, index: int) -> str:
+        """The article's content key (what reading state is stored by)."""
+        return f"{self.keys[index]:016x}"
+
+    def id(self, index: int) -> str:
+        """The article's id: its content key, suffixed ``~n`` for the n-th repeat."""
+        repeat = self.repeats.get(index)
+        return self.key(index) if repeat is None else f"{self.key(index)}~{repeat}"
+
+    def source(self, index: int) -> str:
+        """The article's file, as shown to the user."""
+        return self.files[self.file_of[index]].info.source
+
+    def file(self, index: int) -> LibraryFile:
+        """The article's file."""
+        return self.files[self.file_of[index]]
+
+    def line(self, index: int) -> int:
+        """The article's headline line in its file."""
+        return self.lines[index]
+
+    def article(self, index: int) -> Article:
+        """The whole article as one record, body included (the last :data:`BODY_CACHE` are kept)."""
+        cache = self._articles_cache
+        found = cache.get(index)
+        if found is not None:
+            cache.move_to_end(index)
+            return found
+        found = Article(
+            self.id(index),
+            self.date(index),
+            self.time(index),
+            self.headline(index),
+            paragraphs(self.bodies[index]),
+            self.source(index),
+            self.lines[index],
+            self.key(index),
+        )
+        cache[index] = found
+        if len(cache) > BODY_CACHE:
+            cache.popitem(last=False)
+        return found
+
+    def same_key(self, index: int) -> list[int]:
+        """Every listed article with ``index``'s content key (itself and its repeats)."""
+        group = self._groups.get(self.keys[index])
+        if group is None:
+            return [index]
+        return [i for i in group if i not in self.dead]
+
+    def sort_key(self, index: int) -> int:
+        """See :func:`sort_key`."""
+        return sort_key(self.ordinals[index], self.minutes[index], index)
+
+    # --- the whole library -----------------------------------------------------------------
+
+    @property
+    def articles(self) -> Sequence[Article]:
+        """Every listed article as a record, in input order (built one at a time, as read)."""
+        return _ArticleList(self)
+
+    @property
+    def bulletins(self) -> list[BulletinInfo]:
+        """Facts about each listed file."""
+        return [f.info for f in self.files if not f.dead]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every anomaly the loader reported for the listed files."""
+        return [d for f in self.files if not f.dead for d in f.diagnostics]
+
+    def chronological(self) -> array:
+        """Listed article indexes oldest first, undated last (see :func:`sort_key`)."""
+        if self._chronological is None:
+            dead = self.dead
+            indexes: Iterable[int] = range(len(self.keys)) if not dead else (i for i in range(len(self.keys)) if i not in dead)
+            skeys = array("q", map(self.sort_key, range(len(self.keys))))
+            self._chronological = array("i", sorted(indexes, key=skeys.__getitem__))
+        return self._chronological
+
+    def date_runs(self) -> list[tuple[date | None, int, int]]:
+        """Each date of :meth:`chronological` (``None``: undated) with its ``[start, stop)`` there."""
+        if self._runs is None:
+            order = self.chronological()
+            ordinals = self.ordinals
+            runs: list[tuple[date | None, int, int]] = []
+            start = 0
+            for ordinal, group in itertools.groupby(map(ordinals.__getitem__, order)):
+                stop = start + sum(1 for _ in group)
+                runs.append((_date(ordinal) if ordinal else None, start, stop))
+                start = stop
+            self._runs = runs
+        return self._runs
+
+    def set_order(self, order: array, runs: list[tuple[date | None, int, int]] | None = None) -> None:
+        """Take a chronological order (and its date runs) computed before (the archive stores them)."""
+        self._chronological = order
+        self._runs = runs
+
+
+class _ArticleList(Sequence[Article]):
+    """:attr:`Library.articles`: listed articles in input order, made on access."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+        dead = library.dead
+        self._indexes: Sequence[int] = range(len(library)) if not dead else [i for i in range(len(library)) if i not in dead]
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def __getitem__(self, position):  # type: ignore[no-untyped-def,override]
+        if isinstance(position, slice):
+            return [self._library.article(i) for i in self._indexes[position]]
+        return self._library.article(self._indexes[position])
+
+    def __iter__(self) -> Iterator[Article]:
+        return map(self._library.article, self._indexes)
+
+
+_DATES: dict[int, date] = {}
+
+
+def _date(ordinal: int) -> date:
+    found = _DATES.get(ordinal)
+    if found is None:
+        found = _DATES[ordinal] = date.fromordinal(ordinal)
+    return found
