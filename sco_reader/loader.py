@@ -21,8 +21,9 @@ import functools
 import gc
 import os
 import re
+import stat
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -266,12 +267,48 @@ def check_encoding(encoding: str) -> str:
     return codec.name
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: its BOM starts with UTF-16-LE's
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+)
+
+
+def _wide_guess(data: bytes) -> str | None:
+    """The UTF-16/32 form that NUL bytes in ``data`` suggest (text without a BOM), if any."""
+    sample = data[:4096]
+    if len(sample) < 8 or sample.count(0) * 4 < len(sample):
+        return None
+    columns = [sample[k::4].count(0) / max(1, len(sample[k::4])) for k in range(4)]
+    if min(columns[1:]) > 0.9 and columns[0] < 0.5:
+        return "utf-32-le"
+    if min(columns[:3]) > 0.9 and columns[3] < 0.5:
+        return "utf-32-be"
+    odd, even = (columns[1] + columns[3]) / 2, (columns[0] + columns[2]) / 2
+    if odd > 0.6 and even < 0.3:
+        return "utf-16-le"
+    if even > 0.6 and odd < 0.3:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, source: str, encoding: str) -> str:
+    """Decode a file: a UTF-8/16/32 byte-order mark wins, else ``encoding``."""
     codec = check_encoding(encoding)
-    if codec == "utf-8":
-        codec = "utf-8-sig"
+    for bom, bom_codec in _BOMS:
+        if data.startswith(bom):
+            codec = bom_codec
+            break
+    else:
+        if codec == "utf-8":
+            codec = "utf-8-sig"
     wide = codec.startswith(("utf-16", "utf-32"))
     if not wide and b"\x00" in data[:65536]:
+        guess = _wide_guess(data)
+        if guess is not None:
+            raise LoadError(f"{source}: looks like {guess.upper()} text without a byte-order mark; try --encoding {guess}")
         raise LoadError(f"{source}: binary file (contains NUL bytes), not a bulletin")
     try:
         return data.decode(codec)
@@ -279,7 +316,7 @@ def _decode(data: bytes, source: str, encoding: str) -> str:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         byte = data[error.start : error.start + 1].hex()
-        hint = "try --encoding cp1251 (or latin-1)" if codec.startswith("utf") else "try another --encoding"
+        hint = "try --encoding cp1251 (or latin-1)" if codec.startswith("utf-8") else "try another --encoding"
         raise LoadError(
             f"{source}:{line}:{column}: not valid {encoding} (byte 0x{byte}); {hint}"
         ) from None
@@ -295,49 +332,137 @@ def display_name(path: Path | str) -> str:
     return sanitize(name.replace("\n", " ").replace("\t", " "))[0]
 
 
-def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulletin:
-    """Read, decode and parse one bulletin file; :class:`LoadError` when it is not one."""
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_file(path: Path | str) -> bytes:
+    """A bulletin file's bytes; :class:`LoadError` for anything that is not a readable regular file.
+
+    Opened without blocking and checked before reading, so a FIFO or a device such as
+    ``/dev/zero`` is refused instead of read without end.
+    """
     source = display_name(path)
     try:
-        with open(path, "rb") as stream:
-            data = stream.read()
-    except IsADirectoryError:
-        raise LoadError(f"{source}: is a directory") from None
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         raise LoadError(f"{source}: cannot read: {error.strerror or error}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise LoadError(f"{source}: {_kind(mode)}, not a bulletin file")
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            return stream.read()
+    except OSError as error:
+        raise LoadError(f"{source}: cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
+
+
+def parse_bytes(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> ParsedBulletin:
+    """Decode and parse one file's bytes; :class:`LoadError` when they are not a bulletin."""
     text = _decode(data, source, encoding)
     if not text.strip().lstrip("\ufeff").strip():
         raise LoadError(f"{source}: empty file, no articles")
     if "\x00" in text:
         raise LoadError(f"{source}: binary file (contains NUL characters), not a bulletin")
     parsed = parse_text(text, source)
+    if not parsed.info.datelines and not parsed.info.header:
+        raise LoadError(f"{source}: not a bulletin: no dateline such as 04.07.2024 on a line of its own")
     if not parsed.rows:
         raise LoadError(f"{source}: no articles found (expected a headline after a dateline like 04.07.2024)")
     return parsed
 
 
-def discover(paths: Sequence[str | Path]) -> list[Path]:
-    """Expand the user's paths to bulletin files in reading order.
+def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulletin:
+    """Read, decode and parse one bulletin file; :class:`LoadError` when it is not one."""
+    return parse_bytes(read_file(path), display_name(path), encoding)
 
-    A directory means every ``*.txt`` below it, recursively, in path order.
-    :class:`LoadError` for a missing path or a directory without bulletins.
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    """A bulletin file :func:`scan` found, with what ``stat`` said of it."""
+
+    path: Path
+    """The file, as reached from what the user named."""
+    stat: os.stat_result
+    """Its size, times and inode when found."""
+
+
+def _stat(path: Path | str, given: str | Path) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        raise LoadError(f"{display_name(given)}: no such file or directory") from None
+    except OSError as error:
+        raise LoadError(f"{display_name(given)}: {error.strerror or error}") from None
+
+
+def _walk(root: Path, given: str | Path) -> list[FoundFile]:
+    """Every regular ``*.txt`` file below ``root``, in path order (directory links followed once)."""
+    found: list[tuple[tuple[str, ...], FoundFile]] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    pending: list[tuple[str, tuple[str, ...]]] = [(os.fspath(root), ())]
+    while pending:
+        directory, parts = pending.pop()
+        try:
+            info = os.stat(directory)
+            if (info.st_dev, info.st_ino) in seen_dirs:
+                continue
+            seen_dirs.add((info.st_dev, info.st_ino))
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError as error:
+            shown = display_name(directory)
+            raise LoadError(f"{shown}: cannot list directory: {error.strerror or error}") from None
+        for entry in listed:
+            try:
+                if entry.is_dir():
+                    pending.append((entry.path, (*parts, entry.name)))
+                elif entry.name.endswith(".txt") and entry.is_file():
+                    found.append(((*parts, entry.name), FoundFile(Path(entry.path), entry.stat())))
+            except OSError:
+                continue  # vanished or unreadable while listing: not a bulletin we can read
+    found.sort(key=lambda pair: pair[0])
+    return [item for _, item in found]
+
+
+def scan(paths: Sequence[str | Path]) -> list[FoundFile]:
+    """Expand the user's paths to bulletin files in reading order, with their ``stat``.
+
+    A directory means every regular ``*.txt`` file below it, recursively, in path order.
+    :class:`LoadError` (one line) for a missing path, a directory without bulletins, an
+    unlistable directory, or a named path that is not a regular file (a FIFO, a device).
     """
-    files: list[Path] = []
+    files: list[FoundFile] = []
     for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            found = sorted(
-                (p for p in path.rglob("*.txt") if p.is_file()),
-                key=lambda p: p.relative_to(path).parts,
-            )
+        info = _stat(given, given)
+        if stat.S_ISDIR(info.st_mode):
+            found = _walk(Path(given), given)
             if not found:
                 raise LoadError(f"{display_name(given)}: no bulletins (*.txt files) in this directory")
             files.extend(found)
-        elif path.exists():
-            files.append(path)
+        elif stat.S_ISREG(info.st_mode):
+            files.append(FoundFile(Path(given), info))
         else:
-            raise LoadError(f"{display_name(given)}: no such file or directory")
+            raise LoadError(f"{display_name(given)}: {_kind(info.st_mode)}, not a bulletin file")
     return files
+
+
+def discover(paths: Sequence[str | Path]) -> list[Path]:
+    """:func:`scan` without the ``stat`` results."""
+    return [found.path for found in scan(paths)]
 
 
 def iter_load(files: Iterable[Path], encoding: str = DEFAULT_ENCODING) -> Iterator[ParsedBulletin]:

@@ -305,7 +305,7 @@ def test_undecodable_and_multiline_file_names_are_displayed_safely(tmp_path: Pat
     assert article.source.endswith("bad\ufffd.txt") and article.source.encode("utf-8")
     (tmp_path / "x").mkdir()
     lined = tmp_path / "x" / "nl\nname.txt"
-    lined.write_text("Undated\n", encoding="utf-8")
+    lined.write_text("Undated\nbody\n04.07.2024\nNext\n", encoding="utf-8")
     parsed = load_file(lined)
     assert "\n" not in parsed.articles[0].source and "\n" not in str(parsed.diagnostics[0])
 
