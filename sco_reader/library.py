@@ -136,7 +136,7 @@ class Library:
     _chronological: array | None = None
     _runs: list[tuple[date | None, int, int]] | None = None
     _seen_keys: set[int] | None = None
-    _groups: dict[int, list[int]] = field(default_factory=dict)
+    _groups: dict[int, list[int]] | None = None
     _articles_cache: OrderedDict[int, Article] = field(default_factory=OrderedDict)
 
     # --- growing ----------------------------------------------------------------------
@@ -154,11 +154,12 @@ class Library:
         diagnostics = list(parsed.diagnostics)
         seen = self._seen()
         if len(set(keys)) != count or not seen.isdisjoint(keys):
+            groups = self._key_groups()
             for offset, key in enumerate(keys):
                 if key in seen:
-                    group = self._groups.get(key)
+                    group = groups.get(key)
                     if group is None:
-                        group = self._groups[key] = [self._first_with_key(key, start)]
+                        group = groups[key] = [self._first_with_key(key, start)]
                     group.append(start + offset)
                     self.repeats[start + offset] = len(group)
                     diagnostics.append(
@@ -180,11 +181,11 @@ class Library:
         self._insert_chronological(range(start, start + count))
         return range(start, start + count)
 
-    def drop_file(self, number: int) -> range:
-        """Forget file ``number``'s articles (it changed or went away); returns their indexes."""
+    def drop_file(self, number: int) -> range | None:
+        """Forget file ``number``'s articles (it changed or went away); their indexes (``None``: already gone)."""
         entry = self.files[number]
         if entry.dead:
-            return range(0)
+            return None
         entry.dead = True
         gone = range(entry.first, entry.first + entry.count)
         self.dead.update(gone)
@@ -201,6 +202,18 @@ class Library:
             dead = self.dead
             self._seen_keys = set(self.keys) if not dead else {k for i, k in enumerate(self.keys) if i not in dead}
         return self._seen_keys
+
+    def _key_groups(self) -> dict[int, list[int]]:
+        """Content key → its articles, for keys that repeat (built on first need: repeats are rare)."""
+        if self._groups is None:
+            groups: dict[int, list[int]] = {}
+            if self.repeats:
+                wanted = {self.keys[i] for i in self.repeats}
+                for index, key in enumerate(self.keys):
+                    if key in wanted:
+                        groups.setdefault(key, []).append(index)
+            self._groups = groups
+        return self._groups
 
     def _first_with_key(self, key: int, stop: int) -> int:
         keys = self.keys
@@ -293,7 +306,9 @@ class Library:
 
     def same_key(self, index: int) -> list[int]:
         """Every listed article with ``index``'s content key (itself and its repeats)."""
-        group = self._groups.get(self.keys[index])
+        if not self.repeats:
+            return [index]
+        group = self._key_groups().get(self.keys[index])
         if group is None:
             return [index]
         return [i for i in group if i not in self.dead]

@@ -23,8 +23,10 @@ SEED_HEADLINES = [
 
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Tests never touch the real home: state lives in a fresh temporary directory."""
+    """Tests never touch the real home: state and the index cache live in a fresh temporary directory."""
     home = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("SCO_READER_STATE", str(home / "state.sqlite3"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "xdg"))
+    monkeypatch.setenv("SCO_READER_CACHE", str(home / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
     return home

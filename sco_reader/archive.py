@@ -1,0 +1,677 @@
+"""The persistent archive index: what the loader made of every input file, kept between runs.
+
+Pure (no Textual). The first open of a set of inputs parses every file; later opens read
+only what was stored, then check each file's ``stat`` and re-parse just the files that
+changed. The index is a cache: it lives under the user's cache directory
+(``platformdirs``; ``SCO_READER_CACHE`` or ``--cache`` elsewhere, ``--no-cache`` for none),
+is never the only copy of anything, and is rebuilt — or bypassed with one warning — when it
+is missing, stale, corrupt, truncated, locked, read-only or from another format.
+
+One directory per set of inputs (named by a hash of the resolved paths and the encoding)
+holds:
+
+* ``index.bin`` — every article's header columns (date, time, line, file, content key, and
+  where its headline and body start in the text stores), the chronological order and date
+  runs, and per file its path, ``stat`` signature, content hash, loader facts and
+  diagnostics; one file, checksummed, replaced atomically (written aside, then renamed);
+* ``headlines-<build>.txt`` and ``bodies-<build>.txt`` — the texts, UTF-8, back to back,
+  append-only (a reader maps them and reads one headline or body at a time);
+* ``search-*.seg`` — the search engine's segments (:mod:`sco_reader.search`).
+
+A file counts as unchanged when its size, modification time, inode and status-change time
+(``ctime``, which every write sets and no tool can restore) are as stored. When they
+differ, its content hash decides: the same bytes (a ``touch``, a copy back) only update the
+signature; anything else re-parses the file. Writers take an exclusive ``flock`` on
+``lock``; a process that cannot get it (another is writing) works in memory and saves
+nothing, so two readers never corrupt the index.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import mmap
+import os
+import secrets
+import struct
+import zlib
+from array import array
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import platformdirs
+
+from .library import Library, LibraryFile, MemoryTextStore
+from .loader import DEFAULT_ENCODING, FoundFile, LoadError, display_name, parse_bytes, read_file
+from .model import BulletinInfo, Diagnostic, ParsedBulletin
+
+try:  # POSIX advisory locks; elsewhere every writer just saves (the rename is still atomic)
+    import fcntl
+except ImportError:  # pragma: no cover - not on Linux
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["Archive", "CACHE_ENV", "FORMAT", "Plan", "Signature", "cache_root", "index_dir"]
+
+FORMAT = 1
+"""Format of the files written here; another format lives in another directory."""
+CACHE_ENV = "SCO_READER_CACHE"
+"""Environment variable naming the cache directory (``--cache`` wins)."""
+MAGIC = b"SCOIDX\x00\x01"
+_HEADER = struct.Struct("<8sQQI")  # magic, table-of-contents length, data length, CRC-32 of both
+
+
+class CacheError(Exception):
+    """The stored index cannot be used (corrupt, truncated, foreign); ``str()`` says why."""
+
+
+def cache_root(environ: dict[str, str] | None = None) -> Path:
+    """Where indexes live: ``$SCO_READER_CACHE`` or the user cache directory's ``index``."""
+    override = (environ if environ is not None else os.environ).get(CACHE_ENV, "")
+    if override.strip():
+        return Path(override).expanduser()
+    return platformdirs.user_cache_path("sco-reader", appauthor=False) / "index"
+
+
+def index_dir(root: Path, inputs: Sequence[str | Path], encoding: str) -> Path:
+    """The directory of the index for ``inputs`` read with ``encoding``."""
+    material = b"\0".join(os.fsencode(os.path.abspath(p)) for p in inputs) + b"\0" + encoding.encode()
+    return root / f"v{FORMAT}" / hashlib.blake2b(material, digest_size=10).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What ``stat`` says of a file: if all of it is as stored, the file is unchanged."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> Signature:
+        """The signature of a ``stat`` result."""
+        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a refresh has to do to bring the library up to date with the files on disk."""
+
+    new: list[FoundFile] = field(default_factory=list)
+    """Files not in the library: parse and add."""
+    changed: list[tuple[int, FoundFile]] = field(default_factory=list)
+    """Library files whose signature changed: hash, and re-parse if the bytes did."""
+    gone: list[int] = field(default_factory=list)
+    """Library files no longer found: drop."""
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to do: every file is as stored."""
+        return not (self.new or self.changed or self.gone)
+
+    @property
+    def files(self) -> int:
+        """How many files must be read."""
+        return len(self.new) + len(self.changed)
+
+
+@dataclass(slots=True)
+class Changes:
+    """What a refresh did."""
+
+    added: list[range] = field(default_factory=list)
+    """Article indexes added (new files and new versions of changed ones)."""
+    dropped: list[range] = field(default_factory=list)
+    """Article indexes no longer listed (changed or deleted files)."""
+    files_added: list[int] = field(default_factory=list)
+    """Library file numbers of files read (new, or new versions)."""
+    files_dropped: list[int] = field(default_factory=list)
+    """Library file numbers dropped."""
+    skipped: list[str] = field(default_factory=list)
+    """One-line messages for files that could not be read this time (they are tried again)."""
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was added or dropped."""
+        return not (self.added or self.dropped)
+
+
+class FileTextStore:
+    """A :class:`~sco_reader.library.TextStore` in an append-only file of UTF-8 texts.
+
+    ``offsets[i]`` is where text ``i`` starts (one more offset marks the end). Texts the
+    process may not write yet (another process holds the lock) stay in memory.
+    """
+
+    def __init__(self, path: Path, offsets: array) -> None:
+        self.path = path
+        self.offsets = offsets
+        self._map: mmap.mmap | None = None
+        self._mapped = 0
+        self._pending: list[str] = []
+        """Texts after the last offset, not written to the file."""
+
+    def _view(self, end: int) -> mmap.mmap:
+        if self._map is None or end > self._mapped:
+            if self._map is not None:
+                self._map.close()
+            with open(self.path, "rb") as stream:
+                size = os.fstat(stream.fileno()).st_size
+                if size < end:
+                    raise CacheError(f"{self.path.name} is shorter than the index says")
+                self._map = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+            self._mapped = size
+        return self._map
+
+    def __getitem__(self, index: int) -> str:
+        stored = len(self.offsets) - 1
+        if index >= stored:
+            return self._pending[index - stored]
+        start, end = self.offsets[index], self.offsets[index + 1]
+        if start == end:
+            return ""
+        return self._view(end)[start:end].decode("utf-8", "surrogatepass")
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1 + len(self._pending)
+
+    def append_many(self, texts: Sequence[str]) -> None:
+        self._pending.extend(texts)
+
+    @property
+    def pending(self) -> int:
+        """Texts held in memory, not yet in the file."""
+        return len(self._pending)
+
+    def write_pending(self) -> None:
+        """Append the texts held in memory to the file (the caller holds the lock)."""
+        if not self._pending:
+            return
+        end = self.offsets[-1]
+        blobs = [text.encode("utf-8", "surrogatepass") for text in self._pending]
+        with open(self.path, "r+b" if self.path.exists() else "w+b") as stream:
+            stream.truncate(end)  # drop what a writer that crashed may have left
+            stream.seek(end)
+            stream.write(b"".join(blobs))
+            stream.flush()
+            os.fsync(stream.fileno())
+        offsets = self.offsets
+        for blob in blobs:
+            end += len(blob)
+            offsets.append(end)
+        self._pending.clear()
+
+    def close(self) -> None:
+        """Unmap the file."""
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+            self._mapped = 0
+
+
+class Archive:
+    """The library of a set of inputs, kept in sync with the files and stored between runs."""
+
+    def __init__(self, library: Library, signatures: list[Signature], digests: list[bytes], directory: Path | None) -> None:
+        self.library = library
+        self.signatures = signatures
+        """Per library file, its ``stat`` signature when read."""
+        self.digests = digests
+        """Per library file, a hash of its bytes when read."""
+        self.directory = directory
+        """Where the index is stored (``None``: in memory only)."""
+        self.warnings: list[str] = []
+        """One-line messages for the user (cache problems)."""
+        self.encoding = DEFAULT_ENCODING
+        self.loaded = False
+        """Whether the library came from a stored index."""
+        self.search_meta: dict[str, object] = {}
+        """What the search engine stored with the index (its segments)."""
+        self._generation = ""
+        """The stored index this archive was read from (``""``: none)."""
+        self._build = ""
+        """Names the text stores this archive appends to."""
+        self._dirty = False
+        self._lock_fd: int | None = None
+
+    # --- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, inputs: Sequence[str | Path], encoding: str = DEFAULT_ENCODING, root: Path | None = None) -> Archive:
+        """The archive of ``inputs``: loaded from the index under ``root`` when there is a usable one.
+
+        ``root=None`` keeps everything in memory. Never raises for a cache problem: it is
+        recorded in :attr:`warnings` and the index is rebuilt (or, if it cannot be written,
+        bypassed).
+        """
+        if root is None:
+            archive = cls(Library(), [], [], None)
+            archive.encoding = encoding
+            return archive
+        directory = index_dir(root, inputs, encoding)
+        try:
+            archive = cls._load(directory)
+        except FileNotFoundError:
+            archive = cls._fresh(directory)
+        except (CacheError, OSError, ValueError, KeyError, TypeError, struct.error, UnicodeError) as error:
+            archive = cls._fresh(directory)
+            archive._generation = archive._stored_generation()  # the broken index is ours to replace
+            archive.warnings.append(f"the index cache at {directory} was unusable ({_one_line(error)}); rebuilding it")
+        archive.encoding = encoding
+        return archive
+
+    @classmethod
+    def _fresh(cls, directory: Path) -> Archive:
+        build = secrets.token_hex(6)
+        library = Library(
+            headlines=FileTextStore(directory / f"headlines-{build}.txt", array("q", [0])),
+            bodies=FileTextStore(directory / f"bodies-{build}.txt", array("q", [0])),
+        )
+        archive = cls(library, [], [], directory)
+        archive._build = build
+        return archive
+
+    @classmethod
+    def _load(cls, directory: Path) -> Archive:
+        meta, arrays = read_index(directory / "index.bin")
+        if meta.get("format") != FORMAT:
+            raise CacheError(f"format {meta.get('format')!r}, not {FORMAT}")
+        build = str(meta["build"])
+        if not build.isalnum():
+            raise CacheError("bad build name")
+        count = int(meta["articles"])
+        files = int(meta["files"])
+        for name in ("ordinals", "minutes", "lines", "file_of", "keys"):
+            if len(arrays[name]) != count:
+                raise CacheError(f"{name} holds {len(arrays[name])} entries for {count} articles")
+        for name in ("head_off", "body_off"):
+            if len(arrays[name]) != count + 1:
+                raise CacheError(f"{name} does not match the article count")
+        for name in ("f_first", "f_count", "f_dead", "f_size", "f_mtime", "f_ctime", "f_inode", "f_date", "f_articles", "f_lines", "f_datelines", "f_header"):
+            if len(arrays[name]) != files:
+                raise CacheError(f"{name} does not match the file count")
+        heads = FileTextStore(directory / f"headlines-{build}.txt", arrays["head_off"])
+        bodies = FileTextStore(directory / f"bodies-{build}.txt", arrays["body_off"])
+        for store in (heads, bodies):
+            if store.path.stat().st_size < store.offsets[-1]:
+                raise CacheError(f"{store.path.name} is truncated")
+        paths = _split_blob(arrays["f_paths"], files)
+        sources = [s.decode("utf-8") for s in _split_blob(arrays["f_sources"], files)]
+        refs = [s.decode("utf-8") or None for s in _split_blob(arrays["f_refs"], files)]
+        diagnostics = json.loads(bytes(arrays["f_diagnostics"]).decode("utf-8"))
+        digests = bytes(arrays["f_digest"])
+        if len(digests) != 16 * files or len(diagnostics) != files:
+            raise CacheError("file table is inconsistent")
+        library_files: list[LibraryFile] = []
+        signatures: list[Signature] = []
+        for n in range(files):
+            first, articles = arrays["f_first"][n], arrays["f_count"][n]
+            if not 0 <= first <= first + articles <= count:
+                raise CacheError("file range out of bounds")
+            ordinal = arrays["f_date"][n]
+            info = BulletinInfo(
+                sources[n],
+                date.fromordinal(ordinal) if ordinal else None,
+                refs[n],
+                arrays["f_articles"][n],
+                arrays["f_lines"][n],
+                arrays["f_datelines"][n],
+                bool(arrays["f_header"][n]),
+            )
+            found = tuple(Diagnostic(sources[n], line, level, message) for line, level, message in diagnostics[n])
+            library_files.append(LibraryFile(Path(os.fsdecode(paths[n])), info, first, articles, found, bool(arrays["f_dead"][n])))
+            signatures.append(Signature(arrays["f_size"][n], arrays["f_mtime"][n], arrays["f_ctime"][n], arrays["f_inode"][n]))
+        dead = set(arrays["dead"])
+        repeats = dict(zip(arrays["rep_index"], arrays["rep_count"]))
+        library = Library(
+            headlines=heads,
+            bodies=bodies,
+            files=library_files,
+            ordinals=arrays["ordinals"],
+            minutes=arrays["minutes"],
+            lines=arrays["lines"],
+            file_of=arrays["file_of"],
+            keys=arrays["keys"],
+            repeats=repeats,
+            dead=dead,
+        )
+        order = arrays["chronological"]
+        if len(order) != count - len(dead):
+            raise CacheError("chronological order does not match the articles")
+        runs = [
+            (date.fromordinal(o) if o else None, start, stop)
+            for o, start, stop in zip(arrays["run_date"], arrays["run_start"], arrays["run_stop"])
+        ]
+        library.set_order(order, runs)
+        archive = cls(library, signatures, [digests[16 * n : 16 * n + 16] for n in range(files)], directory)
+        archive._generation = str(meta["generation"])
+        archive._build = build
+        archive.search_meta = dict(meta.get("search") or {})
+        archive.loaded = True
+        return archive
+
+    # --- keeping up with the files -----------------------------------------------------------
+
+    def plan(self, found: Sequence[FoundFile]) -> Plan:
+        """Compare the files found on disk with the library's (``stat`` only, no reading)."""
+        known: dict[bytes, int] = {}
+        for number, entry in enumerate(self.library.files):
+            if not entry.dead:
+                known[os.fsencode(entry.path)] = number
+        plan = Plan()
+        for item in found:
+            number = known.pop(os.fsencode(item.path), None)
+            if number is None:
+                plan.new.append(item)
+            elif Signature.of(item.stat) != self.signatures[number]:
+                plan.changed.append((number, item))
+        plan.gone.extend(sorted(known.values()))
+        return plan
+
+    def refresh(
+        self,
+        found: Sequence[FoundFile],
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        strict: bool = True,
+        save_every: int = 2000,
+    ) -> Changes:
+        """Bring the library up to date with ``found`` (as :func:`~sco_reader.loader.scan` lists).
+
+        ``strict``: a file that is not a bulletin raises :class:`~sco_reader.loader.LoadError`
+        (the command exits 2); otherwise it is skipped with a message in
+        :attr:`Changes.skipped`. A file that vanished meanwhile is always skipped.
+        ``progress(done, total)`` hears of every file read. Saves as it goes (every
+        ``save_every`` files) and at the end.
+        """
+        plan = self.plan(found)
+        changes = Changes()
+        if plan.empty:
+            return changes
+        for number in plan.gone:
+            self._drop(number, changes)
+        total = plan.files
+        done = 0
+        work: list[tuple[int | None, FoundFile]] = [(number, item) for number, item in plan.changed]
+        work.sort(key=lambda pair: pair[0])  # type: ignore[arg-type,return-value]
+        work.extend((None, item) for item in plan.new)
+        for number, item in work:
+            try:
+                data = read_file(item.path)
+            except LoadError as error:
+                if number is not None:
+                    self._drop(number, changes)
+                if not os.path.lexists(item.path) or not strict:
+                    changes.skipped.append(str(error))
+                    continue
+                raise
+            digest = _digest(data)
+            if number is not None and digest == self.digests[number]:
+                self.signatures[number] = Signature.of(item.stat)  # touched, not changed
+                self._dirty = True
+            else:
+                try:
+                    parsed = parse_bytes(data, display_name(item.path), self.encoding)
+                except LoadError as error:
+                    if number is not None:
+                        self._drop(number, changes)
+                    if not strict:
+                        changes.skipped.append(str(error))
+                        continue
+                    raise
+                if number is not None:
+                    self._drop(number, changes)
+                changes.added.append(self.add(item, parsed, digest))
+                changes.files_added.append(len(self.library.files) - 1)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            if save_every and done % save_every == 0:
+                self.save()
+        self.save()
+        return changes
+
+    def add(self, item: FoundFile, parsed: ParsedBulletin, digest: bytes) -> range:
+        """Add one parsed file to the library (remembering its signature and hash)."""
+        added = self.library.add(parsed, item.path)
+        self.signatures.append(Signature.of(item.stat))
+        self.digests.append(digest)
+        self._dirty = True
+        return added
+
+    def _drop(self, number: int, changes: Changes) -> None:
+        gone = self.library.drop_file(number)
+        if gone is not None:
+            changes.dropped.append(gone)
+            changes.files_dropped.append(number)
+            self._dirty = True
+
+    # --- storing ---------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Store what changed since the last save; ``False`` (and one warning) when it cannot.
+
+        Never raises. Takes the directory's lock without waiting: when another process
+        holds it, this one keeps its changes in memory.
+        """
+        if self.directory is None or not self._dirty:
+            return False
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if not self._lock():
+                return False
+            try:
+                current = self._stored_generation()
+                if current != self._generation:
+                    self._give_up("another sco-reader updated the index meanwhile; this session's changes stay in memory")
+                    return False
+                for store in (self.library.headlines, self.library.bodies):
+                    assert isinstance(store, FileTextStore)
+                    store.write_pending()
+                generation = secrets.token_hex(6)
+                write_index(self.directory / "index.bin", self._meta(generation), self._arrays())
+                self._generation = generation
+                self._dirty = False
+                return True
+            finally:
+                self._unlock()
+        except OSError as error:
+            self._give_up(f"cannot write the index cache at {self.directory} ({error.strerror or error}); working without it")
+            return False
+
+    def _give_up(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+        self.directory = None
+
+    def _stored_generation(self) -> str:
+        """The generation of the index on disk now (``""``: none, or one too broken to tell)."""
+        try:
+            meta, _ = read_index(self.directory / "index.bin", header_only=True)  # type: ignore[operator]
+            return str(meta.get("generation", ""))
+        except (CacheError, OSError, ValueError, KeyError, TypeError, struct.error, UnicodeError):
+            return ""
+
+    def _lock(self) -> bool:
+        if fcntl is None:
+            return True
+        descriptor = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)  # type: ignore[operator]
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(descriptor)
+            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                self._give_up("another sco-reader is writing the index cache; this session works without saving it")
+                return False
+            raise
+        self._lock_fd = descriptor
+        return True
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
+
+    def set_search_meta(self, meta: dict[str, object]) -> None:
+        """Record what the search engine stored (saved with the next :meth:`save`)."""
+        self.search_meta = dict(meta)
+        self._dirty = True
+
+    def _meta(self, generation: str) -> dict[str, object]:
+        library = self.library
+        return {
+            "format": FORMAT,
+            "generation": generation,
+            "build": self._build,
+            "articles": len(library),
+            "files": len(library.files),
+            "encoding": self.encoding,
+            "search": self.search_meta,
+        }
+
+    def _arrays(self) -> dict[str, array | bytes]:
+        library = self.library
+        files = library.files
+        runs = library.date_runs()
+        heads, bodies = library.headlines, library.bodies
+        assert isinstance(heads, FileTextStore) and isinstance(bodies, FileTextStore)
+        return {
+            "ordinals": _as_array("i", library.ordinals),
+            "minutes": _as_array("h", library.minutes),
+            "lines": _as_array("i", library.lines),
+            "file_of": _as_array("i", library.file_of),
+            "keys": _as_array("Q", library.keys),
+            "head_off": heads.offsets,
+            "body_off": bodies.offsets,
+            "chronological": _as_array("i", library.chronological()),
+            "run_date": array("i", (d.toordinal() if d else 0 for d, _, _ in runs)),
+            "run_start": array("i", (start for _, start, _ in runs)),
+            "run_stop": array("i", (stop for _, _, stop in runs)),
+            "rep_index": array("i", library.repeats.keys()),
+            "rep_count": array("i", library.repeats.values()),
+            "dead": array("i", sorted(library.dead)),
+            "f_first": array("i", (f.first for f in files)),
+            "f_count": array("i", (f.count for f in files)),
+            "f_dead": array("b", (f.dead for f in files)),
+            "f_size": array("q", (s.size for s in self.signatures)),
+            "f_mtime": array("q", (s.mtime_ns for s in self.signatures)),
+            "f_ctime": array("q", (s.ctime_ns for s in self.signatures)),
+            "f_inode": array("Q", (s.inode for s in self.signatures)),
+            "f_digest": b"".join(self.digests),
+            "f_date": array("i", (f.info.date.toordinal() if f.info.date else 0 for f in files)),
+            "f_articles": array("i", (f.info.articles for f in files)),
+            "f_lines": array("i", (f.info.lines for f in files)),
+            "f_datelines": array("i", (f.info.datelines for f in files)),
+            "f_header": array("b", (f.info.header for f in files)),
+            "f_paths": b"\0".join(os.fsencode(f.path) for f in files),
+            "f_sources": b"\0".join(f.info.source.encode("utf-8") for f in files),
+            "f_refs": b"\0".join((f.info.ref or "").encode("utf-8") for f in files),
+            "f_diagnostics": json.dumps(
+                [[[d.line, d.level, d.message] for d in f.diagnostics] for f in files], ensure_ascii=False
+            ).encode("utf-8"),
+        }
+
+    def close(self) -> None:
+        """Release the mapped files."""
+        for store in (self.library.headlines, self.library.bodies):
+            if isinstance(store, FileTextStore):
+                store.close()
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _as_array(typecode: str, values: Iterable[int]) -> array:
+    return values if isinstance(values, array) and values.typecode == typecode else array(typecode, values)
+
+
+def _split_blob(blob: bytes | memoryview, count: int) -> list[bytes]:
+    parts = bytes(blob).split(b"\0") if count else []
+    if len(parts) != count:
+        raise CacheError("file table is inconsistent")
+    return parts
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+# --- the index file ------------------------------------------------------------------------
+
+
+def write_index(path: Path, meta: dict[str, object], arrays: dict[str, array | bytes]) -> None:
+    """Write ``meta`` and ``arrays`` to ``path`` atomically (aside, synced, renamed)."""
+    toc: dict[str, list[object]] = {}
+    chunks: list[bytes | memoryview] = []
+    offset = 0
+    for name, values in arrays.items():
+        data = memoryview(values).cast("B") if isinstance(values, array) else memoryview(values)
+        typecode = values.typecode if isinstance(values, array) else "bytes"
+        toc[name] = [typecode, offset, len(data)]
+        chunks.append(data)
+        pad = -len(data) % 8
+        if pad:
+            chunks.append(b"\0" * pad)
+        offset += len(data) + pad
+    table = json.dumps({"meta": meta, "arrays": toc}, ensure_ascii=True).encode("ascii")
+    table += b" " * (-len(table) % 8)
+    checksum = zlib.crc32(table)
+    for chunk in chunks:
+        checksum = zlib.crc32(chunk, checksum)
+    aside = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(3)}.tmp")
+    try:
+        with open(aside, "wb") as stream:
+            stream.write(_HEADER.pack(MAGIC, len(table), offset, checksum))
+            stream.write(table)
+            for chunk in chunks:
+                stream.write(chunk)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(aside, path)
+    except BaseException:
+        try:
+            os.unlink(aside)
+        except OSError:
+            pass
+        raise
+
+
+def read_index(path: Path, *, header_only: bool = False) -> tuple[dict[str, object], dict[str, array | bytes]]:
+    """Read an index file written by :func:`write_index`; :class:`CacheError` when it is not one."""
+    with open(path, "rb") as stream:
+        head = stream.read(_HEADER.size)
+        if len(head) < _HEADER.size:
+            raise CacheError("index.bin is truncated")
+        magic, table_length, data_length, checksum = _HEADER.unpack(head)
+        if magic != MAGIC:
+            raise CacheError("index.bin is not a sco-reader index")
+        table = stream.read(table_length)
+        if len(table) != table_length:
+            raise CacheError("index.bin is truncated")
+        parsed = json.loads(table.decode("ascii"))
+        meta = parsed["meta"]
+        if header_only:
+            return meta, {}
+        data = stream.read(data_length)
+        if len(data) != data_length or stream.read(1):
+            raise CacheError("index.bin has the wrong length")
+    if zlib.crc32(data, zlib.crc32(table)) != checksum:
+        raise CacheError("index.bin fails its checksum")
+    view = memoryview(data)
+    arrays: dict[str, array | bytes] = {}
+    for name, (typecode, offset, length) in parsed["arrays"].items():
+        if not 0 <= offset <= offset + length <= data_length:
+            raise CacheError(f"{name} lies outside index.bin")
+        if typecode == "bytes":
+            arrays[name] = bytes(view[offset : offset + length])
+        else:
+            values = array(typecode)
+            if length % values.itemsize:
+                raise CacheError(f"{name} has a partial entry")
+            values.frombytes(view[offset : offset + length])
+            arrays[name] = values
+    return meta, arrays

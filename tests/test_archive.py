@@ -1,0 +1,254 @@
+"""The persistent archive index: reopened unchanged, kept in step with the files, safe when broken."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sco_reader.archive import Archive, index_dir
+from sco_reader.loader import LoadError, load_files, scan
+
+from .conftest import SEED
+
+BULLETIN = """ date 2024-07-06 05.07.2024, 10:00 1
+{first}
+Body of the first article.
+05.07.2024, 09:00
+{second}
+Body of the second.
+- an item
+04.07.2024
+{third}
+Third body.
+"""
+
+
+def write(path: Path, first: str = "First news", second: str = "Second news", third: str = "Third news") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(BULLETIN.format(first=first, second=second, third=third), encoding="utf-8")
+    return path
+
+
+def snapshot(archive: Archive) -> list[tuple[object, ...]]:
+    """Everything a user sees of the listed articles, in timeline order."""
+    library = archive.library
+    return [
+        (library.id(i), library.date(i), library.time(i), library.headline(i), library.body(i), library.source(i), library.line(i))
+        for i in library.chronological()
+    ]
+
+
+def open_archive(inputs: list[Path], cache: Path) -> Archive:
+    archive = Archive.open(inputs, root=cache)
+    archive.refresh(scan(inputs))
+    return archive
+
+
+@pytest.fixture
+def archive_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "bulletins"
+    for day in range(1, 4):
+        write(folder / f"2024-07-0{day}.txt", first=f"Day {day} first", second=f"Day {day} second", third=f"Day {day} third")
+    return folder
+
+
+def test_reopening_reads_the_index_and_equals_a_fresh_load(tmp_path: Path, archive_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    first = open_archive([archive_dir], cache)
+    assert not first.loaded and first.warnings == []
+    again = Archive.open([archive_dir], root=cache)
+    assert again.loaded
+    assert again.plan(scan([archive_dir])).empty
+    fresh = load_files(scan_paths := [f.path for f in scan([archive_dir])])
+    assert snapshot(again) == [
+        (fresh.id(i), fresh.date(i), fresh.time(i), fresh.headline(i), fresh.body(i), fresh.source(i), fresh.line(i))
+        for i in fresh.chronological()
+    ]
+    assert scan_paths and [a.key for a in again.library.articles] == [a.key for a in fresh.articles]
+
+
+def test_seed_keys_are_unchanged_through_the_index(tmp_path: Path) -> None:
+    """Marks are stored by content key: the index must give every article the same key as before."""
+    archive = open_archive([SEED], tmp_path / "cache")
+    reopened = Archive.open([SEED], root=tmp_path / "cache")
+    fresh = load_files([SEED])
+    assert [reopened.library.key(i) for i in range(len(reopened.library))] == [a.key for a in fresh.articles]
+    assert archive.library.body(0) == fresh.articles[0].paragraphs
+
+
+def test_a_new_file_is_the_only_one_read(tmp_path: Path, archive_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    open_archive([archive_dir], cache)
+    write(archive_dir / "2024-07-09.txt", first="Brand new")
+    archive = Archive.open([archive_dir], root=cache)
+    plan = archive.plan(scan([archive_dir]))
+    assert [f.path.name for f in plan.new] == ["2024-07-09.txt"] and not plan.changed and not plan.gone
+    changes = archive.refresh(scan([archive_dir]))
+    assert [len(r) for r in changes.added] == [3] and not changes.dropped
+    assert "Brand new" in [h for _, _, _, h, *_ in snapshot(archive)]
+    assert Archive.open([archive_dir], root=cache).plan(scan([archive_dir])).empty
+
+
+def test_append_edit_rename_delete_and_directory_are_never_served_stale(tmp_path: Path, archive_dir: Path) -> None:
+    cache = tmp_path / "cache"
+
+    def reopen() -> list[str]:
+        archive = Archive.open([archive_dir], root=cache)
+        archive.refresh(scan([archive_dir]))
+        assert Archive.open([archive_dir], root=cache).plan(scan([archive_dir])).empty
+        headlines = [h for _, _, _, h, *_ in snapshot(archive)]
+        fresh = load_files([f.path for f in scan([archive_dir])])
+        assert sorted(headlines) == sorted(a.headline for a in fresh.articles)
+        return headlines
+
+    reopen()
+    one = archive_dir / "2024-07-01.txt"
+    with open(one, "a", encoding="utf-8") as stream:  # append
+        stream.write("03.07.2024\nAppended story\nIts body.\n")
+    assert "Appended story" in reopen()
+    # Edit in place with the same size, then restore the modification time.
+    before = one.stat()
+    text = one.read_text(encoding="utf-8")
+    one.write_text(text.replace("Day 1 first", "Day 1 FIRST"), encoding="utf-8")
+    os.utime(one, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert one.stat().st_size == before.st_size and one.stat().st_mtime_ns == before.st_mtime_ns
+    headlines = reopen()
+    assert "Day 1 FIRST" in headlines and "Day 1 first" not in headlines
+    (archive_dir / "2024-07-02.txt").rename(archive_dir / "renamed.txt")  # rename
+    assert reopen().count("Day 2 first") == 1
+    (archive_dir / "2024-07-03.txt").unlink()  # delete
+    assert "Day 3 first" not in reopen()
+    (archive_dir / "renamed.txt").unlink()  # replace by a directory
+    write(archive_dir / "renamed.txt" / "inner.txt", first="Inside a directory now")
+    headlines = reopen()
+    assert "Day 2 first" not in headlines and "Inside a directory now" in headlines
+
+
+def test_touched_file_is_hashed_not_reparsed(tmp_path: Path, archive_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    open_archive([archive_dir], cache)
+    os.utime(archive_dir / "2024-07-01.txt")
+    archive = Archive.open([archive_dir], root=cache)
+    assert len(archive.plan(scan([archive_dir])).changed) == 1
+    changes = archive.refresh(scan([archive_dir]))
+    assert changes.empty
+    assert Archive.open([archive_dir], root=cache).plan(scan([archive_dir])).empty
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty", "stores"])
+def test_a_broken_index_is_rebuilt_with_one_warning(tmp_path: Path, archive_dir: Path, damage: str) -> None:
+    cache = tmp_path / "cache"
+    good = snapshot(open_archive([archive_dir], cache))
+    directory = index_dir(cache, [archive_dir], "utf-8")
+    index = directory / "index.bin"
+    data = index.read_bytes()
+    if damage == "truncate":
+        index.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        index.write_bytes(os.urandom(len(data)))
+    elif damage == "flip":
+        index.write_bytes(data[:-40] + bytes([data[-40] ^ 0xFF]) + data[-39:])
+    elif damage == "empty":
+        index.write_bytes(b"")
+    else:
+        for store in directory.glob("bodies-*.txt"):
+            store.write_bytes(store.read_bytes()[:10])
+    archive = Archive.open([archive_dir], root=cache)
+    assert not archive.loaded and len(archive.warnings) == 1 and "rebuilding" in archive.warnings[0]
+    archive.refresh(scan([archive_dir]))
+    assert snapshot(archive) == good
+    assert Archive.open([archive_dir], root=cache).loaded
+
+
+def test_read_only_cache_is_bypassed_with_one_warning(tmp_path: Path, archive_dir: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o500)
+    try:
+        archive = open_archive([archive_dir], cache)
+        assert len(archive.warnings) == 1 and "cannot write the index cache" in archive.warnings[0]
+        assert len(snapshot(archive)) == 9
+    finally:
+        cache.chmod(0o700)
+
+
+def test_read_only_index_directory_serves_the_stored_index(tmp_path: Path, archive_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    good = snapshot(open_archive([archive_dir], cache))
+    directory = index_dir(cache, [archive_dir], "utf-8")
+    for path in [directory, *directory.iterdir()]:
+        path.chmod(0o500 if path.is_dir() else 0o400)
+    try:
+        archive = open_archive([archive_dir], cache)
+        assert archive.loaded and archive.warnings == [] and snapshot(archive) == good
+    finally:
+        for path in [directory, *directory.iterdir()]:
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+def test_another_writer_holding_the_lock_means_no_save_and_no_corruption(tmp_path: Path, archive_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    directory = index_dir(cache, [archive_dir], "utf-8")
+    directory.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl,sys,os; f=open(sys.argv[1],'w'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); sys.stdin.read()", str(directory / "lock")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        archive = open_archive([archive_dir], cache)
+        assert len(snapshot(archive)) == 9
+        assert len(archive.warnings) == 1 and "another sco-reader is writing" in archive.warnings[0]
+        assert not (directory / "index.bin").exists()
+    finally:
+        holder.communicate("", timeout=10)
+    assert len(snapshot(open_archive([archive_dir], cache))) == 9
+    assert Archive.open([archive_dir], root=cache).loaded
+
+
+def test_two_processes_building_at_once_leave_a_usable_index(tmp_path: Path, archive_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    code = (
+        "import sys; from pathlib import Path; from sco_reader.archive import Archive; from sco_reader.loader import scan\n"
+        "inputs=[Path(sys.argv[1])]; a=Archive.open(inputs, root=Path(sys.argv[2])); a.refresh(scan(inputs))\n"
+        "print(len(a.library.chronological()))"
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(archive_dir), str(cache)], stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    assert [p.communicate(timeout=60)[0].strip() for p in runs] == ["9"] * 4
+    archive = Archive.open([archive_dir], root=cache)
+    assert archive.loaded and len(snapshot(archive)) == 9
+
+
+def test_vanished_files_are_skipped_but_bad_ones_still_refused(tmp_path: Path, archive_dir: Path) -> None:
+    found = scan([archive_dir])
+    (archive_dir / "2024-07-02.txt").unlink()
+    archive = Archive.open([archive_dir], root=tmp_path / "cache")
+    changes = archive.refresh(found)
+    assert len(changes.skipped) == 1 and "2024-07-02.txt" in changes.skipped[0]
+    assert len(snapshot(archive)) == 6
+    (archive_dir / "2024-07-05.txt").write_text("<html>not a bulletin</html>\n", encoding="utf-8")
+    with pytest.raises(LoadError, match="not a bulletin"):
+        Archive.open([archive_dir], root=tmp_path / "other").refresh(scan([archive_dir]))
+
+
+def test_in_memory_archive_needs_no_cache(tmp_path: Path, archive_dir: Path) -> None:
+    archive = Archive.open([archive_dir], root=None)
+    archive.refresh(scan([archive_dir]))
+    assert len(snapshot(archive)) == 9 and archive.warnings == [] and not archive.save()
+
+
+def test_unwritable_cache_location_is_bypassed_with_one_warning(tmp_path: Path, archive_dir: Path) -> None:
+    """Also for root, who can write anywhere: a cache path below a regular file cannot be created."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x", encoding="utf-8")
+    archive = open_archive([archive_dir], blocker / "cache")
+    assert len(snapshot(archive)) == 9
+    assert len(archive.warnings) == 1 and "cannot write the index cache" in archive.warnings[0]
