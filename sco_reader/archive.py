@@ -254,7 +254,7 @@ class Archive:
         directory = index_dir(root, inputs, encoding)
         try:
             archive = cls._load(directory)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # nothing stored yet
             archive = cls._fresh(directory)
         except (CacheError, OSError, ValueError, KeyError, TypeError, struct.error, UnicodeError) as error:
             archive = cls._fresh(directory)
