@@ -111,10 +111,12 @@ def _valid(year: int | None, month: int | None, day: int | None) -> DateSpec | N
     return spec
 
 
-def parse_date_spec(text: str, today: date | None = None) -> DateSpec | None:
+def parse_date_spec(text: str, today: date | None = None, anchor: date | None = None) -> DateSpec | None:
     """Parse what a user typed as a date; ``None`` when it is not one.
 
-    Relative forms (``today``, ``yesterday``, ``-2d``, ``+1w``) count from ``today``.
+    ``today`` and ``yesterday`` are calendar days (``today`` defaults to the real one);
+    offsets (``-2d``, ``+1w``) count from ``anchor`` (the article being read), or from
+    ``today`` without one.
     """
     text = text.strip().casefold()
     if not text:
@@ -128,7 +130,7 @@ def parse_date_spec(text: str, today: date | None = None) -> DateSpec | None:
     if match := _RELATIVE.fullmatch(text):
         amount = int(match.group(1)) * (7 if match.group(2).lower() == "w" else 1)
         try:
-            day = today + timedelta(days=amount)
+            day = (anchor or today) + timedelta(days=amount)
         except OverflowError:
             return None
         return DateSpec(day.year, day.month, day.day)
