@@ -40,7 +40,7 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import platformdirs
 
@@ -53,7 +53,7 @@ try:  # POSIX advisory locks; elsewhere every writer just saves (the rename is s
 except ImportError:  # pragma: no cover - not on Linux
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["Archive", "CACHE_ENV", "FORMAT", "Plan", "Signature", "cache_root", "index_dir"]
+__all__ = ["Archive", "CACHE_ENV", "FORMAT", "Changes", "FileResult", "Plan", "SaveJob", "Signature", "cache_root", "index_dir", "known_files", "plan", "read_change"]
 
 FORMAT = 1
 """Format of the files written here; another format lives in another directory."""
@@ -142,17 +142,27 @@ class Changes:
 class FileTextStore:
     """A :class:`~sco_reader.library.TextStore` in an append-only file of UTF-8 texts.
 
-    ``offsets[i]`` is where text ``i`` starts (one more offset marks the end). Texts the
-    process may not write yet (another process holds the lock) stay in memory.
+    ``offsets[i]`` is where text ``i`` starts in the file (one more offset marks the end).
+    Texts added since the last save are held in memory until a save writes them. The
+    offsets and the texts in memory change together, in one assignment, so a save running
+    in another thread never shows a reader a text half-moved.
     """
 
     def __init__(self, path: Path, offsets: array) -> None:
         self.path = path
-        self.offsets = offsets
+        self._state: tuple[array, list[str]] = (offsets, [])
         self._map: mmap.mmap | None = None
         self._mapped = 0
-        self._pending: list[str] = []
-        """Texts after the last offset, not written to the file."""
+
+    @property
+    def offsets(self) -> array:
+        """Where each stored text starts (and where the last one ends)."""
+        return self._state[0]
+
+    @property
+    def pending(self) -> list[str]:
+        """Texts added since the last save (not in the file yet)."""
+        return self._state[1]
 
     def _view(self, end: int) -> mmap.mmap:
         if self._map is None or end > self._mapped:
@@ -167,42 +177,47 @@ class FileTextStore:
         return self._map
 
     def __getitem__(self, index: int) -> str:
-        stored = len(self.offsets) - 1
+        offsets, pending = self._state
+        stored = len(offsets) - 1
         if index >= stored:
-            return self._pending[index - stored]
-        start, end = self.offsets[index], self.offsets[index + 1]
+            return pending[index - stored]
+        start, end = offsets[index], offsets[index + 1]
         if start == end:
             return ""
         return self._view(end)[start:end].decode("utf-8", "surrogatepass")
 
     def __len__(self) -> int:
-        return len(self.offsets) - 1 + len(self._pending)
+        offsets, pending = self._state
+        return len(offsets) - 1 + len(pending)
 
     def append_many(self, texts: Sequence[str]) -> None:
-        self._pending.extend(texts)
+        self._state[1].extend(texts)
 
-    @property
-    def pending(self) -> int:
-        """Texts held in memory, not yet in the file."""
-        return len(self._pending)
+    def write(self, offsets: array, texts: Sequence[str]) -> array:
+        """Append ``texts`` after ``offsets[-1]`` in the file (the caller holds the lock); the offsets after them.
 
-    def write_pending(self) -> None:
-        """Append the texts held in memory to the file (the caller holds the lock)."""
-        if not self._pending:
-            return
-        end = self.offsets[-1]
-        blobs = [text.encode("utf-8", "surrogatepass") for text in self._pending]
+        Thread-safe with readers: changes nothing in memory (see :meth:`commit`).
+        """
+        end = offsets[-1]
+        grown = array("q", offsets)
+        if not texts:
+            return grown
+        blobs = [text.encode("utf-8", "surrogatepass") for text in texts]
         with open(self.path, "r+b" if self.path.exists() else "w+b") as stream:
             stream.truncate(end)  # drop what a writer that crashed may have left
             stream.seek(end)
             stream.write(b"".join(blobs))
             stream.flush()
             os.fsync(stream.fileno())
-        offsets = self.offsets
         for blob in blobs:
             end += len(blob)
-            offsets.append(end)
-        self._pending.clear()
+            grown.append(end)
+        return grown
+
+    def commit(self, offsets: array, written: int) -> None:
+        """The first ``written`` pending texts are now in the file at ``offsets``."""
+        _, pending = self._state
+        self._state = (offsets, pending[written:])
 
     def close(self) -> None:
         """Unmap the file."""
@@ -210,6 +225,134 @@ class FileTextStore:
             self._map.close()
             self._map = None
             self._mapped = 0
+
+
+def known_files(archive: Archive) -> dict[bytes, tuple[int, Signature, bytes]]:
+    """The archive's listed files by path: number, signature, hash (a copy another thread may plan against)."""
+    known: dict[bytes, tuple[int, Signature, bytes]] = {}
+    for number, entry in enumerate(archive.library.files):
+        if not entry.dead:
+            known[os.fsencode(entry.path)] = (number, archive.signatures[number], archive.digests[number])
+    return known
+
+
+def plan(found: Sequence[FoundFile], known: dict[bytes, tuple[int, Signature, bytes]]) -> Plan:
+    """Compare the files found on disk with the known ones (``stat`` only, no reading)."""
+    remaining = dict(known)
+    result = Plan()
+    for item in found:
+        entry = remaining.pop(os.fsencode(item.path), None)
+        if entry is None:
+            result.new.append(item)
+        elif Signature.of(item.stat) != entry[1]:
+            result.changed.append((entry[0], item))
+    result.gone.extend(sorted(number for number, _, _ in remaining.values()))
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What reading one new or changed file gave (:func:`read_change`), for :meth:`Archive.apply`."""
+
+    number: int | None
+    """The library file it replaces (``None``: a new file)."""
+    item: FoundFile
+    """The file and its ``stat`` when found."""
+    parsed: ParsedBulletin | None = None
+    """Its articles (``None``: unchanged bytes, or skipped)."""
+    digest: bytes = b""
+    """Hash of its bytes."""
+    skipped: str | None = None
+    """Why it could not be read (it is tried again next time)."""
+
+
+def read_change(
+    number: int | None, item: FoundFile, known_digest: bytes | None, encoding: str, strict: bool
+) -> FileResult:
+    """Read and parse one new or changed file (pure I/O and parsing: safe in a worker thread).
+
+    ``strict``: a file that is not a bulletin raises :class:`~sco_reader.loader.LoadError`;
+    otherwise it is skipped. A file that vanished meanwhile is always skipped.
+    """
+    try:
+        data = read_file(item.path)
+    except LoadError as error:
+        if strict and os.path.lexists(item.path):
+            raise
+        return FileResult(number, item, skipped=str(error))
+    digest = _digest(data)
+    if known_digest is not None and digest == known_digest:
+        return FileResult(number, item, digest=digest)  # touched, not changed
+    try:
+        parsed = parse_bytes(data, display_name(item.path), encoding)
+    except LoadError as error:
+        if strict:
+            raise
+        return FileResult(number, item, digest=digest, skipped=str(error))
+    return FileResult(number, item, parsed, digest)
+
+
+@dataclass(slots=True)
+class SaveJob:
+    """One save of the index, prepared on the archive's thread and written in any thread (:meth:`run`)."""
+
+    directory: Path
+    generation: str
+    """The stored generation the archive was read from (another means someone else saved meanwhile)."""
+    meta: dict[str, object]
+    arrays: dict[str, array | bytes]
+    stores: list[tuple[FileTextStore, array, list[str]]]
+    """Each text store, its offsets and the texts to append."""
+    written: list[array] = field(default_factory=list)
+    """After :meth:`run`: each store's offsets once its texts are written."""
+    error: str | None = None
+    """After :meth:`run`: why nothing was saved (``None``: saved)."""
+
+    def run(self) -> bool:
+        """Write the texts and the index (takes the directory's lock without waiting); never raises."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            lock = _lock(self.directory)
+            if lock is None:
+                self.error = "another sco-reader is writing the index cache; this session works without saving it"
+                return False
+            try:
+                if _stored_generation(self.directory) != self.generation:
+                    self.error = "another sco-reader updated the index meanwhile; this session's changes stay in memory"
+                    return False
+                self.written = [store.write(offsets, texts) for store, offsets, texts in self.stores]
+                self.arrays["head_off"], self.arrays["body_off"] = self.written
+                write_index(self.directory / "index.bin", self.meta, self.arrays)
+                return True
+            finally:
+                os.close(lock)  # closing releases the flock
+        except OSError as error:
+            self.error = f"cannot write the index cache at {self.directory} ({error.strerror or error}); working without it"
+            return False
+
+
+def _lock(directory: Path) -> int | None:
+    """An exclusive ``flock`` on the directory's lock file, or ``None`` when another process holds it."""
+    descriptor = os.open(directory / "lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    if fcntl is None:
+        return descriptor
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        os.close(descriptor)
+        if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return None
+        raise
+    return descriptor
+
+
+def _stored_generation(directory: Path) -> str:
+    """The generation of the index on disk now (``""``: none, or one too broken to tell)."""
+    try:
+        meta, _ = read_index(directory / "index.bin", header_only=True)
+        return str(meta.get("generation", ""))
+    except (CacheError, OSError, ValueError, KeyError, TypeError, struct.error, UnicodeError):
+        return ""
 
 
 class Archive:
@@ -235,7 +378,6 @@ class Archive:
         self._build = ""
         """Names the text stores this archive appends to."""
         self._dirty = False
-        self._lock_fd: int | None = None
 
     # --- opening -------------------------------------------------------------------------
 
@@ -258,7 +400,7 @@ class Archive:
             archive = cls._fresh(directory)
         except (CacheError, OSError, ValueError, KeyError, TypeError, struct.error, UnicodeError) as error:
             archive = cls._fresh(directory)
-            archive._generation = archive._stored_generation()  # the broken index is ours to replace
+            archive._generation = _stored_generation(directory)  # the broken index is ours to replace
             archive.warnings.append(f"the index cache at {directory} was unusable ({_one_line(error)}); rebuilding it")
         archive.encoding = encoding
         return archive
@@ -356,20 +498,8 @@ class Archive:
     # --- keeping up with the files -----------------------------------------------------------
 
     def plan(self, found: Sequence[FoundFile]) -> Plan:
-        """Compare the files found on disk with the library's (``stat`` only, no reading)."""
-        known: dict[bytes, int] = {}
-        for number, entry in enumerate(self.library.files):
-            if not entry.dead:
-                known[os.fsencode(entry.path)] = number
-        plan = Plan()
-        for item in found:
-            number = known.pop(os.fsencode(item.path), None)
-            if number is None:
-                plan.new.append(item)
-            elif Signature.of(item.stat) != self.signatures[number]:
-                plan.changed.append((number, item))
-        plan.gone.extend(sorted(known.values()))
-        return plan
+        """What :meth:`refresh` would do for ``found`` (``stat`` only, no reading)."""
+        return plan(found, known_files(self))
 
     def refresh(
         self,
@@ -379,7 +509,7 @@ class Archive:
         strict: bool = True,
         save_every: int = 2000,
     ) -> Changes:
-        """Bring the library up to date with ``found`` (as :func:`~sco_reader.loader.scan` lists).
+        """Bring the library up to date with ``found`` (as :func:`~sco_reader.loader.scan` lists), here and now.
 
         ``strict``: a file that is not a bulletin raises :class:`~sco_reader.loader.LoadError`
         (the command exits 2); otherwise it is skipped with a message in
@@ -387,62 +517,42 @@ class Archive:
         ``progress(done, total)`` hears of every file read. Saves as it goes (every
         ``save_every`` files) and at the end.
         """
-        plan = self.plan(found)
+        known = known_files(self)
+        work = plan(found, known)
         changes = Changes()
-        if plan.empty:
-            return changes
-        for number in plan.gone:
-            self._drop(number, changes)
-        total = plan.files
-        done = 0
-        work: list[tuple[int | None, FoundFile]] = [(number, item) for number, item in plan.changed]
-        work.sort(key=lambda pair: pair[0])  # type: ignore[arg-type,return-value]
-        work.extend((None, item) for item in plan.new)
-        for number, item in work:
-            try:
-                data = read_file(item.path)
-            except LoadError as error:
-                if number is not None:
-                    self._drop(number, changes)
-                if not os.path.lexists(item.path) or not strict:
-                    changes.skipped.append(str(error))
-                    continue
-                raise
-            digest = _digest(data)
-            if number is not None and digest == self.digests[number]:
-                self.signatures[number] = Signature.of(item.stat)  # touched, not changed
-                self._dirty = True
-            else:
-                try:
-                    parsed = parse_bytes(data, display_name(item.path), self.encoding)
-                except LoadError as error:
-                    if number is not None:
-                        self._drop(number, changes)
-                    if not strict:
-                        changes.skipped.append(str(error))
-                        continue
-                    raise
-                if number is not None:
-                    self._drop(number, changes)
-                changes.added.append(self.add(item, parsed, digest))
-                changes.files_added.append(len(self.library.files) - 1)
-            done += 1
+        for number in work.gone:
+            self.drop(number, changes)
+        digests = {number: digest for number, _, digest in known.values()}
+        todo = [*work.changed, *((None, item) for item in work.new)]
+        for done, (number, item) in enumerate(todo, start=1):
+            self.apply(read_change(number, item, digests.get(number) if number is not None else None, self.encoding, strict), changes)
             if progress is not None:
-                progress(done, total)
+                progress(done, len(todo))
             if save_every and done % save_every == 0:
                 self.save()
         self.save()
         return changes
 
-    def add(self, item: FoundFile, parsed: ParsedBulletin, digest: bytes) -> range:
-        """Add one parsed file to the library (remembering its signature and hash)."""
-        added = self.library.add(parsed, item.path)
-        self.signatures.append(Signature.of(item.stat))
-        self.digests.append(digest)
+    def apply(self, result: FileResult, changes: Changes) -> None:
+        """Take in what :func:`read_change` found (on the thread that owns the library)."""
+        if result.number is not None and result.parsed is None and result.skipped is None:
+            self.signatures[result.number] = Signature.of(result.item.stat)  # the same bytes
+            self._dirty = True
+            return
+        if result.number is not None:
+            self.drop(result.number, changes)
+        if result.skipped is not None:
+            changes.skipped.append(result.skipped)
+            return
+        assert result.parsed is not None
+        changes.added.append(self.library.add(result.parsed, result.item.path))
+        changes.files_added.append(len(self.library.files) - 1)
+        self.signatures.append(Signature.of(result.item.stat))
+        self.digests.append(result.digest)
         self._dirty = True
-        return added
 
-    def _drop(self, number: int, changes: Changes) -> None:
+    def drop(self, number: int, changes: Changes) -> None:
+        """Drop library file ``number`` (changed or gone)."""
         gone = self.library.drop_file(number)
         if gone is not None:
             changes.dropped.append(gone)
@@ -451,69 +561,43 @@ class Archive:
 
     # --- storing ---------------------------------------------------------------------------
 
-    def save(self) -> bool:
-        """Store what changed since the last save; ``False`` (and one warning) when it cannot.
-
-        Never raises. Takes the directory's lock without waiting: when another process
-        holds it, this one keeps its changes in memory.
-        """
+    def save_job(self) -> SaveJob | None:
+        """A save of what changed (``None``: nothing to save, or no cache). Run it anywhere, then :meth:`finish`."""
         if self.directory is None or not self._dirty:
+            return None
+        heads, bodies = self.library.headlines, self.library.bodies
+        assert isinstance(heads, FileTextStore) and isinstance(bodies, FileTextStore)
+        generation = secrets.token_hex(6)
+        meta = self._meta(generation)
+        stores = [(store, store.offsets, list(store.pending)) for store in (heads, bodies)]
+        self._dirty = False
+        return SaveJob(self.directory, self._generation, meta, self._arrays(), stores)
+
+    def finish(self, job: SaveJob) -> bool:
+        """Take in a save that ran: the texts it wrote now come from the files."""
+        if job.error is not None:
+            self._give_up(job.error)
             return False
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            if not self._lock():
-                return False
-            try:
-                current = self._stored_generation()
-                if current != self._generation:
-                    self._give_up("another sco-reader updated the index meanwhile; this session's changes stay in memory")
-                    return False
-                for store in (self.library.headlines, self.library.bodies):
-                    assert isinstance(store, FileTextStore)
-                    store.write_pending()
-                generation = secrets.token_hex(6)
-                write_index(self.directory / "index.bin", self._meta(generation), self._arrays())
-                self._generation = generation
-                self._dirty = False
-                return True
-            finally:
-                self._unlock()
-        except OSError as error:
-            self._give_up(f"cannot write the index cache at {self.directory} ({error.strerror or error}); working without it")
+        for (store, _, texts), offsets in zip(job.stores, job.written):
+            store.commit(offsets, len(texts))
+        self._generation = str(job.meta["generation"])
+        return True
+
+    def save(self) -> bool:
+        """Store what changed since the last save, here and now; ``False`` (and one warning) when it cannot.
+
+        Never raises. When another process holds the lock, this one keeps its changes in memory.
+        """
+        job = self.save_job()
+        if job is None:
             return False
+        job.run()
+        return self.finish(job)
 
     def _give_up(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
         self.directory = None
-
-    def _stored_generation(self) -> str:
-        """The generation of the index on disk now (``""``: none, or one too broken to tell)."""
-        try:
-            meta, _ = read_index(self.directory / "index.bin", header_only=True)  # type: ignore[operator]
-            return str(meta.get("generation", ""))
-        except (CacheError, OSError, ValueError, KeyError, TypeError, struct.error, UnicodeError):
-            return ""
-
-    def _lock(self) -> bool:
-        if fcntl is None:
-            return True
-        descriptor = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)  # type: ignore[operator]
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            os.close(descriptor)
-            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                self._give_up("another sco-reader is writing the index cache; this session works without saving it")
-                return False
-            raise
-        self._lock_fd = descriptor
-        return True
-
-    def _unlock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # closing releases the flock
-            self._lock_fd = None
 
     def set_search_meta(self, meta: dict[str, object]) -> None:
         """Record what the search engine stored (saved with the next :meth:`save`)."""
@@ -539,14 +623,14 @@ class Archive:
         heads, bodies = library.headlines, library.bodies
         assert isinstance(heads, FileTextStore) and isinstance(bodies, FileTextStore)
         return {
-            "ordinals": _as_array("i", library.ordinals),
-            "minutes": _as_array("h", library.minutes),
-            "lines": _as_array("i", library.lines),
-            "file_of": _as_array("i", library.file_of),
-            "keys": _as_array("Q", library.keys),
-            "head_off": heads.offsets,
+            "ordinals": array("i", library.ordinals),  # copies: the library may grow while a save runs
+            "minutes": array("h", library.minutes),
+            "lines": array("i", library.lines),
+            "file_of": array("i", library.file_of),
+            "keys": array("Q", library.keys),
+            "head_off": heads.offsets,  # replaced by the offsets after the pending texts (SaveJob.run)
             "body_off": bodies.offsets,
-            "chronological": _as_array("i", library.chronological()),
+            "chronological": array("i", library.chronological()),
             "run_date": array("i", (d.toordinal() if d else 0 for d, _, _ in runs)),
             "run_start": array("i", (start for _, start, _ in runs)),
             "run_stop": array("i", (stop for _, _, stop in runs)),
@@ -583,10 +667,6 @@ class Archive:
 
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
-
-
-def _as_array(typecode: str, values: Iterable[int]) -> array:
-    return values if isinstance(values, array) and values.typecode == typecode else array(typecode, values)
 
 
 def _split_blob(blob: bytes | memoryview, count: int) -> list[bytes]:
