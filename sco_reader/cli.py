@@ -2,7 +2,9 @@
 
 ``make_app(argv)`` is the one way to build the reader: the console script, the
 tests and the benchmarks all call it. Textual is imported only when the TUI is
-actually wanted, so ``--json``/``--list``/``--check`` start fast.
+actually wanted, so ``--json``/``--list``/``--check`` start fast. Every mode reads
+the inputs through the archive index (:mod:`sco_reader.archive`), so a second run
+over unchanged files reads no bulletin at all.
 """
 
 from __future__ import annotations
@@ -10,17 +12,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable, NoReturn, Sequence
 
 from . import __version__
-from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, discover, load_files
-from .library import Library
-from .model import Article
+from .archive import Archive, cache_root
+from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, check_inputs, scan
+from .reader import Reader
 
 if TYPE_CHECKING:
     from .app import ReaderApp
+    from .library import Library
     from .state import ReadingState
 
 EXIT_OK = 0
@@ -28,7 +32,7 @@ EXIT_NO_MATCH = 1
 EXIT_BAD_INPUT = 2
 
 SYNC_LOAD_BYTES = 4 * 1024 * 1024
-"""Inputs up to this size are loaded before the app starts; larger ones load progressively."""
+"""Inputs up to this size are read before the app starts; larger ones in a worker, the screen already up."""
 
 EXAMPLES = """\
 examples:
@@ -72,15 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--json", action="store_true", help="print articles, bulletins and diagnostics as JSON")
     mode.add_argument("--check", action="store_true", help="print diagnostics as file:line: level: message")
     parser.add_argument("--search", metavar="QUERY", help="ranked matches for QUERY (with --json: as JSON)")
-    parser.add_argument("--limit", type=int, default=10, metavar="N", help="how many matches --search prints")
+    parser.add_argument("--limit", type=int, metavar="N", help="how many matches --search prints (default 10)")
     parser.add_argument(
         "--encoding", default=DEFAULT_ENCODING, metavar="NAME", help="text encoding of the files (default utf-8)"
     )
-    parser.add_argument("--unread", action="store_true", help="with --list/--json: only unread articles")
-    parser.add_argument("--flagged", action="store_true", help="with --list/--json: only flagged articles")
+    parser.add_argument("--unread", action="store_true", help="only unread articles (--list, --json, --search)")
+    parser.add_argument("--flagged", action="store_true", help="only flagged articles (--list, --json, --search)")
     state = parser.add_mutually_exclusive_group()
     state.add_argument("--state", metavar="PATH", help="reading-state database (default: $SCO_READER_STATE or the user state dir)")
     state.add_argument("--no-state", action="store_true", help="keep no reading state")
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument("--cache", metavar="DIR", help="where the archive index lives (default: $SCO_READER_CACHE or the user cache dir)")
+    cache.add_argument("--no-cache", action="store_true", help="keep no archive index: read every file, store nothing")
     parser.add_argument("--version", action="version", version=f"sco-reader {__version__}")
     return parser
 
@@ -89,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
 class Options:
     """Parsed, validated command line."""
 
-    files: list[Path]
-    """Bulletin files to read, in order."""
+    inputs: list[Path]
+    """What the user named (or the bundled bulletin), in order."""
     encoding: str
     """Codec name for the files."""
     args: argparse.Namespace
@@ -99,32 +106,28 @@ class Options:
     """One-line messages for the user (e.g. state file moved aside)."""
 
     @property
-    def total_bytes(self) -> int:
-        """Size of every input on disk."""
-        total = 0
-        for path in self.files:
-            try:
-                total += path.stat().st_size
-            except OSError:
-                pass
-        return total
+    def batch(self) -> bool:
+        """Whether a non-interactive mode was asked for."""
+        args = self.args
+        return bool(args.list or args.json or args.check or args.search is not None)
 
 
 def parse_options(argv: Sequence[str]) -> Options:
     """Parse and check ``argv``: :class:`UsageError` or :class:`LoadError` on bad input."""
     args = build_parser().parse_args(list(argv))
-    if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
+    if args.limit is not None:
+        if args.search is None:
+            raise UsageError("--limit goes with --search")
+        if args.limit < 1:
+            raise UsageError("--limit must be at least 1")
+    if args.check and (args.search is not None or args.unread or args.flagged):
+        raise UsageError("--check reports every file's diagnostics: it takes no --search, --unread or --flagged")
     if (args.unread or args.flagged) and args.search is None and not (args.list or args.json):
-        raise UsageError("--unread and --flagged go with --list or --json")
+        raise UsageError("--unread and --flagged go with --list, --json or --search")
     encoding = check_encoding(args.encoding)
-    files = discover(args.paths or bundled_seeds())
-    return Options(files=files, encoding=encoding, args=args)
-
-
-def load_all(options: Options) -> Library:
-    """Load every input file into a :class:`Library` (raises :class:`LoadError`)."""
-    return load_files(options.files, options.encoding)
+    inputs = [Path(p) for p in args.paths] or bundled_seeds()
+    check_inputs(inputs)
+    return Options(inputs=inputs, encoding=encoding, args=args)
 
 
 def open_state(options: Options) -> ReadingState:
@@ -144,11 +147,61 @@ def open_state(options: Options) -> ReadingState:
     return state
 
 
+def open_archive(options: Options) -> Archive:
+    """The archive of the inputs: from the index cache (unless ``--no-cache``), nothing read yet."""
+    args = options.args
+    root = None if args.no_cache else (Path(args.cache).expanduser() if args.cache else cache_root())
+    return Archive.open(options.inputs, options.encoding, root)
+
+
+def session_of(inputs: Sequence[Path]) -> str:
+    """The resume-position key of a set of inputs (order and repeats ignored)."""
+    from .state import session_key
+
+    return session_key(os.fsdecode(os.path.abspath(p)) for p in inputs)
+
+
+class Progress:
+    """``Indexing 1,234 / 33,334 files`` on stderr while the index is built (only when stderr is a terminal)."""
+
+    def __init__(self, err: IO[str]) -> None:
+        self.err = err
+        self.shown = False
+        self._last = 0.0
+        self._live = hasattr(err, "isatty") and err.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self._live or (now - self._last < 0.1 and done != total):
+            return
+        self._last = now
+        self.err.write(f"\rsco-reader: indexing {done:,} / {total:,} files…")
+        self.err.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.err.write("\r\x1b[K")
+            self.err.flush()
+
+
+def refresh(archive: Archive, options: Options, err: IO[str], strict: bool = True) -> None:
+    """Bring the archive up to date with the files (progress on a terminal's stderr)."""
+    progress = Progress(err)
+    try:
+        changes = archive.refresh(scan(options.inputs), progress, strict=strict)
+    finally:
+        progress.close()
+    for skipped in changes.skipped:
+        options.warnings.append(skipped)
+    options.warnings.extend(archive.warnings)
+
+
 def make_app(argv: Sequence[str]) -> ReaderApp:
     """Build the reader for ``argv`` without starting it.
 
-    Small inputs are loaded here (so bad input fails before the screen opens);
-    large archives are discovered here and loaded by the app in a worker.
+    Small inputs are read here (so bad input fails before the screen opens); a large
+    archive opens from its index at once and is brought up to date by the app's worker.
     """
     return _make_app(parse_options(argv))
 
@@ -156,25 +209,45 @@ def make_app(argv: Sequence[str]) -> ReaderApp:
 def _make_app(options: Options) -> ReaderApp:
     from .app import ReaderApp
 
-    preloaded = load_all(options) if options.total_bytes <= SYNC_LOAD_BYTES else None
     state = open_state(options)
-    return ReaderApp(options.files, encoding=options.encoding, library=preloaded, state=state, warnings=options.warnings)
+    archive = open_archive(options)
+    synced = False
+    if archive.loaded:
+        small = sum(s.size for s in archive.signatures) <= SYNC_LOAD_BYTES
+    else:
+        found = scan(options.inputs)
+        small = sum(f.stat.st_size for f in found) <= SYNC_LOAD_BYTES
+    if small:
+        refresh(archive, options, sys.stderr)
+        options.warnings[:] = [w for w in options.warnings if w not in archive.warnings]
+        synced = True
+    return ReaderApp(
+        archive,
+        inputs=options.inputs,
+        state=state,
+        session=session_of(options.inputs),
+        synced=synced,
+        warnings=options.warnings,
+    )
 
 
-def _timeline_line(article: Article, marker: str = "") -> str:
-    when = article.date.isoformat() if article.date else "----------"
-    return f"{marker + ' ' if marker else ''}{when} {article.time or '     '}  {article.headline}"
+def _timeline_line(library: Library, index: int, marker: str = "") -> str:
+    when = library.date(index)
+    time_text = library.time(index) or "     "
+    return f"{marker + ' ' if marker else ''}{when.isoformat() if when else '----------'} {time_text}  {library.headline(index)}"
 
 
-def _write_json(out: IO[str], library: Library, articles: Iterable[Article], extra: dict[str, dict[str, object]]) -> None:
+def _write_json(out: IO[str], library: Library, indexes: Iterable[int], marks: Reader | None) -> None:
     """Stream the ``--json`` document one article at a time."""
     import json
 
     out.write('{"articles": [')
     first = True
-    for article in articles:
-        record = article.to_json()
-        record.update(extra.get(article.key, {}))
+    for index in indexes:
+        record = library.article(index).to_json()
+        if marks is not None:
+            record["read"] = marks.marks.is_read(index)
+            record["flagged"] = marks.marks.is_flagged(index)
         out.write(("\n  " if first else ",\n  ") + json.dumps(record, ensure_ascii=False))
         first = False
     out.write("\n],\n" if not first else "],\n")
@@ -183,75 +256,91 @@ def _write_json(out: IO[str], library: Library, articles: Iterable[Article], ext
     out.write("\n}\n")
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
-    """``--list``, ``--json``, ``--search`` and ``--check``: load, print, return the exit status."""
+    """``--list``, ``--json``, ``--search`` and ``--check``: read, print, return the exit status."""
     args = options.args
-    library = load_all(options)
+    archive = open_archive(options)
+    refresh(archive, options, err)
+    library = archive.library
     if args.check:
-        for diagnostic in library.diagnostics:
+        for warning in options.warnings:
+            err.write(f"sco-reader: {warning}\n")
+        diagnostics = library.diagnostics
+        for diagnostic in diagnostics:
             out.write(f"{diagnostic}\n")
-        count = len(library.diagnostics)
         err.write(
-            f"sco-reader: {len(library.articles)} articles in {len(library.bulletins)} files, "
-            f"{count} diagnostic{'s' if count != 1 else ''}\n"
+            f"sco-reader: {_plural(library.alive, 'article')} in {_plural(len(library.bulletins), 'file')}, "
+            f"{_plural(len(diagnostics), 'diagnostic')}\n"
         )
-        return EXIT_NO_MATCH if count else EXIT_OK
+        return EXIT_NO_MATCH if diagnostics else EXIT_OK
 
     state = None if args.no_state else open_state(options)
     for warning in options.warnings:
         err.write(f"sco-reader: {warning}\n")
-    read_keys = state.read_keys() if state else set()
-    flagged_keys = state.flagged_keys() if state else set()
+    reader = Reader(library, state)
+    view = reader.view
+    mode = ",".join(name for name, wanted in (("unread", args.unread), ("flagged", args.flagged)) if wanted)
+    if mode:
+        view.set_filter(mode, keep_current=False)  # type: ignore[arg-type]
 
-    def wanted(article: Article) -> bool:
-        if args.unread and article.key in read_keys:
-            return False
-        if args.flagged and article.key not in flagged_keys:
-            return False
-        return True
-
+    matched = True
+    chosen: Iterable[int]
     if args.search is not None:
         from .search import SearchEngine
 
-        engine = SearchEngine(library.articles)
-        filtered = args.unread or args.flagged
-        hits = [library.articles[hit.index] for hit in engine.search(args.search, None if filtered else args.limit)]
-        chosen = [a for a in hits if wanted(a)][: args.limit]
+        limit = args.limit or 10
+        engine = SearchEngine([library.article(i) for i in range(len(library))])
+        hits = engine.search(args.search, None if mode or library.dead else limit)
+        chosen = [hit.index for hit in hits if view.is_listed(hit.index)][:limit]
+        matched = bool(chosen)
     elif args.list:
-        chosen = (library.articles[i] for i in library.chronological() if wanted(library.articles[i]))
+        chosen = view.listed()
     else:
-        chosen = (a for a in library.articles if wanted(a))
+        chosen = (i for i in range(len(library)) if view.is_listed(i))
 
     if args.json:
-        extra = {
-            a.key: {"read": a.key in read_keys, "flagged": a.key in flagged_keys} for a in library.articles
-        } if state else {}
-        _write_json(out, library, chosen, extra)
+        _write_json(out, library, chosen, reader if state is not None else None)
     else:
-        printed = 0
-        for article in chosen:
+        marks = reader.marks
+        for index in chosen:
             marker = ""
             if state is not None and args.list:
-                marker = ("*" if article.key not in read_keys else " ") + ("!" if article.key in flagged_keys else " ")
-            out.write(_timeline_line(article, marker) + "\n")
-            printed += 1
-        if args.search is not None and printed == 0:
+                marker = (" " if marks.is_read(index) else "*") + ("!" if marks.is_flagged(index) else " ")
+            out.write(_timeline_line(library, index, marker) + "\n")
+        if args.search is not None and not matched:
             err.write(f"sco-reader: no match for {args.search!r}\n")
     if args.list and library.diagnostics:
-        err.write(f"sco-reader: {len(library.diagnostics)} diagnostics (see --check)\n")
+        err.write(f"sco-reader: {_plural(len(library.diagnostics), 'diagnostic')} (see --check)\n")
     if state is not None:
         state.close()
-    if args.search is not None and not chosen:
-        return EXIT_NO_MATCH
-    return EXIT_OK
+    return EXIT_OK if matched else EXIT_NO_MATCH
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+    except OSError:
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point; returns (and exits with) the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        sys.stderr.write("sco-reader: standard output is closed; nothing to write to\n")
+        return EXIT_BAD_INPUT
     try:
         options = parse_options(argv)
-        if options.args.list or options.args.json or options.args.check or options.args.search is not None:
+        if not options.batch and not sys.stdout.isatty():
+            # Not a terminal (a file, a pipe): print the timeline, as git and ls adapt, never the full-screen UI.
+            options.args.list = True
+        if options.batch:
             status = run_batch(options, sys.stdout, sys.stderr)
             sys.stdout.flush()
             return status
@@ -261,9 +350,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # Reader of our output went away (e.g. `| head`): not an error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
+    except OSError as error:
+        if getattr(error, "filename", None):
+            sys.stderr.write(f"sco-reader: {os.fsdecode(error.filename)}: {error.strerror or error}\n")
+        else:  # writing our output failed (a full disk, a closed descriptor)
+            _silence_stdout()
+            sys.stderr.write(f"sco-reader: write error: {error.strerror or error}\n")
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     app.run()

@@ -332,6 +332,24 @@ def display_name(path: Path | str) -> str:
     return sanitize(name.replace("\n", " ").replace("\t", " "))[0]
 
 
+def pretty_path(path: Path | str, cwd: Path | None = None, home: Path | None = None) -> str:
+    """A file's place as a user would type it: relative to the current directory, ``~`` for home, the bundled bulletin as such.
+
+    Display only (sanitised like :func:`display_name`); never used to open anything.
+    """
+    absolute = Path(os.path.abspath(path))
+    seeds = Path(os.path.abspath(bundled_seeds()[0]))
+    if absolute.parent == seeds:
+        return f"bundled bulletin {display_name(absolute.name)}"
+    cwd = Path(os.path.abspath(cwd or Path.cwd()))
+    home = home or Path.home()
+    if absolute.is_relative_to(cwd):
+        return display_name(absolute.relative_to(cwd))
+    if absolute.is_relative_to(home):
+        return display_name(Path("~") / absolute.relative_to(home))
+    return display_name(absolute)
+
+
 def _kind(mode: int) -> str:
     """What a file that is not a regular file is, in words."""
     if stat.S_ISDIR(mode):
@@ -458,6 +476,14 @@ def scan(paths: Sequence[str | Path]) -> list[FoundFile]:
         else:
             raise LoadError(f"{display_name(given)}: {_kind(info.st_mode)}, not a bulletin file")
     return files
+
+
+def check_inputs(paths: Sequence[str | Path]) -> None:
+    """:class:`LoadError` (one line) unless every named path is a directory or a regular file (no walking)."""
+    for given in paths:
+        info = _stat(given, given)
+        if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
+            raise LoadError(f"{display_name(given)}: {_kind(info.st_mode)}, not a bulletin file")
 
 
 def discover(paths: Sequence[str | Path]) -> list[Path]:

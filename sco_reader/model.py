@@ -74,7 +74,8 @@ class Diagnostic:
     """Human-readable explanation, one line."""
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.level}: {self.message}"
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.level}: {self.message}"
 
     def to_json(self) -> dict[str, object]:
         """The diagnostic as the ``--json`` document spells it."""

@@ -34,7 +34,7 @@ from .library import Library
 if TYPE_CHECKING:
     from .state import ReadingState
 
-Filter = Literal["", "unread", "flagged"]
+Filter = Literal["", "unread", "flagged", "unread,flagged"]
 HISTORY_LIMIT = 1000
 """Articles remembered for Backspace."""
 _INVERT = bytes([1, 0]) + bytes(254)
@@ -253,28 +253,47 @@ class View:
         assert self._listed is not None
         start = len(self._listed)
         marks = self.marks
+        unread = marks.read[start:].translate(_INVERT)
         if self.filter == "unread":
-            self._listed.extend(marks.read[start:].translate(_INVERT))
-        else:
+            self._listed.extend(unread)
+        elif self.filter == "flagged":
             self._listed.extend(marks.flagged[start:])
+        else:
+            self._listed.extend(map(int.__and__, unread, marks.flagged[start:]))
         for index in self.library.dead:
             if index >= start:
                 self._listed[index] = 0
 
-    def set_filter(self, mode: Filter) -> None:
-        """Show only unread or flagged articles (``""``: all); the cursor's article stays listed."""
+    def set_filter(self, mode: Filter, keep_current: bool = True) -> None:
+        """Show only unread or flagged articles, or both (``"unread,flagged"``; ``""``: all).
+
+        ``keep_current``: the article being read stays listed under the unread filter until
+        the filter is chosen again (the command line keeps none).
+        """
         self.filter = mode
         if not mode:
             self._listed = None
         else:
-            source = self.marks.read.translate(_INVERT) if mode == "unread" else self.marks.flagged
-            listed = bytearray(source)
+            marks = self.marks
+            unread = marks.read.translate(_INVERT)
+            if mode == "unread":
+                listed = bytearray(unread)
+            elif mode == "flagged":
+                listed = bytearray(marks.flagged)
+            else:
+                listed = bytearray(map(int.__and__, unread, marks.flagged))
             for index in self.library.dead:
                 listed[index] = 0
-            if mode == "unread" and self.current is not None:
+            if "unread" in mode and keep_current and self.current is not None:
                 listed[self.current] = 1  # the article being read stays until the filter is chosen again
             self._listed = listed
         self.rebuild()
+
+    def is_listed(self, index: int) -> bool:
+        """Whether the view lists article ``index`` (in any order)."""
+        if index in self.library.dead:
+            return False
+        return self._listed is None or bool(self._listed[index])
 
     def set_order(self, newest_first: bool) -> None:
         """Oldest first or newest first (the same rows, laid out the other way round)."""
@@ -573,6 +592,16 @@ class Hits:
             self.cursor = kept.index(current) if current in kept else -1
 
 
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """An article opened by walking history."""
+
+    index: int
+    """The article."""
+    changed: list[int]
+    """Articles whose marks changed (it and its repeats, when it was unread)."""
+
+
 class Reader:
     """One reading session: the view, marks, history and hits, and what counts as opening an article.
 
@@ -631,19 +660,18 @@ class Reader:
             return self.view.move_to(index)
         return False
 
-    def back(self) -> int | None:
-        """Go back in history; the article now open (``None``: nowhere to go)."""
+    def back(self) -> Opened | None:
+        """Go back in history: the article now open and the marks that changed (``None``: nowhere to go)."""
         return self._walk(self.history.back())
 
-    def forward(self) -> int | None:
-        """Go forward in history; the article now open (``None``: nowhere to go)."""
+    def forward(self) -> Opened | None:
+        """Go forward in history (``None``: nowhere to go)."""
         return self._walk(self.history.forward())
 
-    def _walk(self, index: int | None) -> int | None:
+    def _walk(self, index: int | None) -> Opened | None:
         if index is None or not self.reveal(index):
             return None
-        self.open(index, walking=True)
-        return index
+        return Opened(index, self.open(index, walking=True))
 
     def set_filter(self, mode: Filter) -> None:
         """Toggle a filter: the same mode again shows all."""

@@ -38,3 +38,8 @@ def squash(text: str) -> str:
     for char in "│╭╮╰╯─▁▂▃▄▅▆▇█▔▏▎▊▌":
         text = text.replace(char, " ")
     return " ".join(text.split())
+
+
+def notices(app: App[object]) -> list[str]:
+    """The messages of the notifications on screen (toasts wrap, so their text is checked here)."""
+    return [notification.message for notification in app._notifications]  # noqa: SLF001

@@ -12,7 +12,7 @@ from sco_reader.widgets.article import ArticleView
 from sco_reader.widgets.timeline import Timeline
 
 from .conftest import SEED
-from .helpers import pane_text, screen_text, squash
+from .helpers import notices, pane_text, screen_text, squash
 
 SIZE = (120, 40)
 FIRST = "Head of State Tokayev, Russian President Putin hold talks in Astana"  # 3 Jul, oldest
@@ -103,7 +103,7 @@ async def test_go_to_date_prompt_jumps_and_reports_nearest() -> None:
         await pilot.press("d", *"2024-07-20", "enter")
         await pilot.pause()
         assert XI_WARNS in pane(app)
-        assert "No articles on 20 Jul 2024; showing the nearest date, Fri 5 Jul 2024" in squash(screen_text(app))
+        assert "No articles on 20 Jul 2024; showing the nearest date, Fri 5 Jul 2024" in notices(app)
         await pilot.press("d", *"someday", "enter")
         await pilot.pause()
         assert "Not a date" in screen_text(app)
@@ -266,7 +266,7 @@ async def test_hostile_text_is_shown_literally_and_runs_nothing(hostile: Path) -
         assert app.is_running and app.return_code is None
         await pilot.press("j")
         assert "Second [/] headline" in pane(app) and "[b]body[/b]" in pane(app)
-        assert timeline.position == 2
+        assert app.reader.view.position == 2
 
 
 @pytest.mark.parametrize("size", [(20, 5), (30, 8), (40, 10), (79, 24)])
@@ -351,8 +351,8 @@ async def test_resuming_does_not_mark_the_first_article_read(tmp_path: Path) -> 
     async with again.run_test(notifications=True, size=SIZE) as pilot:
         await pilot.pause()
         assert again.current is not None and again.current.headline.startswith("SCO members sign")
-        first = again.library.articles[again.timeline._rows[1]]  # noqa: SLF001 - the first entry
-        assert first.key not in again._read  # noqa: SLF001
+        first = again.reader.view.row(1)  # the first entry
+        assert not again.reader.marks.is_read(first)
 
 
 async def test_moving_while_loading_is_not_undone_by_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -387,7 +387,7 @@ async def test_history_survives_opening_through_an_empty_filter() -> None:
         await pilot.pause()
         await pilot.press("backspace")
         await pilot.pause()
-        assert app.filter_mode == "" and app.current is not None
+        assert app.reader.view.filter == "" and app.current is not None
         assert app.current.headline == "Belarus officially joins SCO, becoming its 10th member state"
         await pilot.press("shift+backspace")
         await pilot.pause()

@@ -45,8 +45,8 @@ async def test_enter_opens_the_result_and_timeline_follows() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert YERMEK in squash(pane_text(app))
-        assert app.timeline.current_article is not None
-        assert app.library.articles[app.timeline.current_article].headline == YERMEK
+        assert app.reader.current is not None
+        assert app.library.articles[app.reader.current].headline == YERMEK
 
 
 async def test_down_moves_in_results() -> None:
@@ -54,11 +54,11 @@ async def test_down_moves_in_results() -> None:
     async with app.run_test(notifications=True, size=SIZE) as pilot:
         await pilot.press("slash", *"tokayev")
         await settle(pilot, app)
-        hits = app.last_hits
+        hits = app.reader.hits.indexes
         assert len(hits) >= 2
         await pilot.press("down", "enter")
         await pilot.pause()
-        assert app.current is app.library.articles[hits[1].index]
+        assert app.current is app.library.articles[hits[1]]
 
 
 async def test_escape_restores_the_previous_article() -> None:
@@ -79,18 +79,18 @@ async def test_n_and_N_step_through_hits_in_rank_order() -> None:
     async with app.run_test(notifications=True, size=SIZE) as pilot:
         await pilot.press("slash", *"xi")
         await settle(pilot, app)
-        hits = [h.index for h in app.last_hits]
+        hits = list(app.reader.hits.indexes)
         assert len(hits) >= 2
         await pilot.press("enter")
         await pilot.pause()
-        assert app.timeline.current_article == hits[0]
+        assert app.reader.current == hits[0]
         await pilot.press("n")
         await pilot.pause()
-        assert app.timeline.current_article == hits[1]
+        assert app.reader.current == hits[1]
         assert f"Match 2 of {len(hits)}" in squash(screen_text(app))
         await pilot.press("N")
         await pilot.pause()
-        assert app.timeline.current_article == hits[0]
+        assert app.reader.current == hits[0]
 
 
 async def test_n_without_a_search_says_so() -> None:
@@ -148,8 +148,8 @@ async def test_typing_fast_never_shows_stale_results() -> None:
         from textual.widgets import Input
 
         assert app.screen.query_one(Input).value == "sco summit begins"
-        assert app.last_query == "sco summit begins"
-        assert app.library.articles[app.last_hits[0].index].headline == "SCO summit begins in Astana"
+        assert app.reader.hits.query == "sco summit begins"
+        assert app.library.articles[app.reader.hits.indexes[0]].headline == "SCO summit begins in Astana"
 
 
 async def test_N_right_after_a_search_goes_to_the_last_hit() -> None:
@@ -159,4 +159,4 @@ async def test_N_right_after_a_search_goes_to_the_last_hit() -> None:
         await settle(pilot, app)
         await pilot.press("escape", "N")
         await pilot.pause()
-        assert app.timeline.current_article == app.last_hits[-1].index
+        assert app.reader.current == app.reader.hits.indexes[-1]

@@ -20,6 +20,7 @@ from textual import events
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from ..model import Article
 
@@ -28,6 +29,46 @@ Highlighter = Callable[[str, bool], Sequence[tuple[int, int]]]
 
 MARGIN = 2
 """Blank columns either side of the text."""
+MEASURE = 88
+"""The widest a line of text gets, however wide the terminal (as other readers cap it)."""
+PARAGRAPH_LIMIT = 20_000
+"""Characters of one paragraph laid out; the rest is summed up in a note (a 50 MB line would take minutes)."""
+ARTICLE_LIMIT = 200_000
+"""Characters of one article laid out in all."""
+
+
+def set_virtual_size(widget: ScrollView, size: Size) -> None:
+    """Set a scroll view's virtual size without a layout pass of the whole screen.
+
+    ``virtual_size`` is a layout reactive: setting it lays the whole screen out again, which
+    is most of the cost of a key. Only the scrollbars depend on it here (the widget's own
+    size does not change), so they are updated directly; when their visibility flips,
+    Textual still asks for the layout it needs.
+    """
+    if widget.virtual_size == size:
+        return
+    scrollbars = (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar)
+    widget.set_reactive(Widget.virtual_size, size)
+    widget._scroll_update(size)  # noqa: SLF001 - the scrollbars' part of what the reactive would do
+    # A scrollbar that appears or goes changes the content's width: that needs the layout pass.
+    widget.refresh(layout=(widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar) != scrollbars)
+
+
+def _capped(paragraphs: Sequence[str]) -> list[str]:
+    """The paragraphs as laid out: each at most :data:`PARAGRAPH_LIMIT` characters, all at most :data:`ARTICLE_LIMIT`."""
+    out: list[str] = []
+    budget = ARTICLE_LIMIT
+    for number, paragraph in enumerate(paragraphs):
+        if budget <= 0:
+            rest = len(paragraphs) - number
+            out.append(f"[… {rest:,} more paragraph{'s' if rest != 1 else ''} not shown: the article is too long to lay out; export it with e]")
+            break
+        limit = min(PARAGRAPH_LIMIT, budget)
+        if len(paragraph) > limit:
+            paragraph = paragraph[:limit] + f" […{len(paragraph) - limit:,} more characters not shown; export the article with e]"
+        budget -= len(paragraph)
+        out.append(paragraph)
+    return out
 
 
 def full_date(article: Article) -> str:
@@ -52,7 +93,7 @@ def render_body(
     """Paragraphs with a blank line between them; runs of ``- `` items as a bulleted list."""
     parts: list[RenderableType] = []
     items: Table | None = None
-    for paragraph in paragraphs:
+    for paragraph in _capped(paragraphs):
         if paragraph.startswith("- ") or paragraph == "-":
             if items is None:
                 items = Table.grid(padding=(0, 1))
@@ -88,6 +129,10 @@ class ArticleView(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.article: Article | None = None
         """The article on show."""
+        self.source = ""
+        """Where it comes from, as shown (``file:line``)."""
+        self.gone = False
+        """Whether its file changed or went away since it was opened."""
         self._highlighter: Highlighter | None = None
         self._empty_message = ""
         self._lines: list[Strip] = []
@@ -100,16 +145,33 @@ class ArticleView(ScrollView, can_focus=True):
         total: int = 0,
         highlighter: Highlighter | None = None,
         keep_scroll: bool = False,
+        source: str | None = None,
     ) -> None:
         """Display ``article`` (``None`` shows an empty pane) as number ``position`` of ``total``."""
         self.article = article
+        self.gone = False
+        self.source = source if source is not None else (f"{article.source}:{article.line}" if article else "")
         self._highlighter = highlighter
         self._empty_message = "Nothing to show here; press u or F to show all articles." if total == 0 else ""
-        self.border_title = f"{position} / {total}" if article is not None and total else ""
+        self.set_position(position, total)
         self._layout()
         if not keep_scroll:
             self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
+
+    def set_position(self, position: int, total: int) -> None:
+        """The "4 / 9" in the border (the article itself unchanged)."""
+        title = f"{position:,} / {total:,}" if self.article is not None and total else ""
+        if self.gone:
+            title = "gone from its file · " + title
+        if self.border_title != title:
+            self.border_title = title
+
+    def mark_gone(self) -> None:
+        """The article's file changed or went away: it stays on screen, marked, until the user moves."""
+        if self.article is not None and not self.gone:
+            self.gone = True
+            self.border_title = "gone from its file · " + (self.border_title or "")
 
     def _renderable(self) -> RenderableType:
         article = self.article
@@ -119,15 +181,16 @@ class ArticleView(ScrollView, can_focus=True):
         match_style = self.get_component_rich_style("article--match")
         title = _marked(article.headline or "(no headline)", self._highlighter, match_style, body=False)
         title.stylize(self.get_component_rich_style("article--title"), 0)
+        meta_style = self.get_component_rich_style("article--meta")
         meta = Text.assemble(
             full_date(article),
             " · ",
             f"{article.word_count:,} words, {article.reading_minutes} min read",
-            "\n",
-            (f"{article.source}:{article.line}", "italic"),
-            style=self.get_component_rich_style("article--meta"),
+            style=meta_style,
         )
-        return Group(Text(""), title, meta, Text(""), render_body(article.paragraphs, self._highlighter, match_style), Text(""))
+        # A path is never broken mid-word: one line, shortened from the left when too long.
+        source = Text(self.source, style=meta_style + Style(italic=True), no_wrap=True, overflow="ellipsis")
+        return Group(Text(""), title, meta, _LeftCut(source), Text(""), render_body(article.paragraphs, self._highlighter, match_style), Text(""))
 
     def _layout(self) -> None:
         """Wrap the article to the current width (once per article and width)."""
@@ -136,21 +199,21 @@ class ArticleView(ScrollView, can_focus=True):
         if width <= 0:  # not sized yet: on_resize lays it out
             self._lines = []
             return
-        text_width = max(1, width - 2 * MARGIN)
+        text_width = max(1, min(MEASURE, width - 2 * MARGIN))
         console = self.app.console
         options = console.options.update(width=text_width, highlight=False, markup=False, height=None)
         base = self.rich_style
         lines = console.render_lines(self._renderable(), options, pad=True, new_lines=False)
         margin = [Segment(" " * MARGIN)] if width > 2 * MARGIN else []
         self._lines = [
-            Strip(list(Segment.apply_style([*margin, *line, *margin], base)), width).crop_extend(0, width, base)
+            Strip(list(Segment.apply_style([*margin, *line], base))).crop_extend(0, width, base)
             for line in lines
         ]
-        self._laid_out_width = width
-        self.virtual_size = Size(width, len(self._lines))
+        set_virtual_size(self, Size(width, len(self._lines)))
 
     def on_mount(self) -> None:
-        self.watch(self.app, "theme", self._relayout, init=False)
+        # After the new theme's styles are in place, not before (or the old colours stay).
+        self.watch(self.app, "theme", lambda: self.call_after_refresh(self._relayout), init=False)
 
     def _relayout(self) -> None:
         self._layout()
@@ -178,3 +241,18 @@ class ArticleView(ScrollView, can_focus=True):
     def at_end(self) -> bool:
         """Whether the article is scrolled to (or fits above) its end."""
         return self.scroll_y >= self.max_scroll_y
+
+
+class _LeftCut:
+    """A one-line ``Text`` shortened from the left (``…/seeds/bulletin.txt:12``) to fit the width."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console, options):  # type: ignore[no-untyped-def]
+        text = self.text
+        width = options.max_width
+        if text.cell_len > width:
+            cut = len(text) - max(0, width - 1)
+            text = Text.assemble(Text("…", style=text.style), text[cut:], no_wrap=True)
+        yield text
