@@ -32,9 +32,10 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Literal, TextIO
+from typing import Literal, TextIO
 
 from .model import Article
 

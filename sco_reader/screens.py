@@ -178,10 +178,10 @@ class SearchScreen(ModalScreen[int | None]):
 
 
 # Imports of the export dialog live with it, so that edits to the classes above merge cleanly.
-import os  # noqa: E402
-from pathlib import Path  # noqa: E402
+import os
+from pathlib import Path
 
-from .export import format_for  # noqa: E402
+from .export import format_for
 
 
 class ExportScreen(ModalScreen[Path | None]):

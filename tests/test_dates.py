@@ -8,7 +8,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from sco_reader.dates import DateSpec, date_bounds, nearest_date, parse_date_spec, spec_bounds
+from sco_reader.dates import (
+    DateSpec,
+    date_bounds,
+    nearest_date,
+    parse_date_spec,
+    spec_bounds,
+)
 
 TODAY = date(2026, 11, 28)
 
