@@ -186,3 +186,52 @@ def _pin(spec: DateSpec, available: Sequence[date], today: date) -> date:
         except ValueError:
             continue
     return date(years[0], month, 28)
+
+
+def spec_bounds(spec: DateSpec, today: date | None = None) -> tuple[date, date]:
+    """The first and last day ``spec`` covers: a day, a month (``jul``) or a year (``2024``).
+
+    A spec without a year means its latest occurrence that has begun by ``today``:
+    with today 28 Nov 2026, ``jul`` is July 2026 and ``dec`` December 2025, ``04.07``
+    is 4 July 2026 and ``29.02`` is 29 February 2024. A spec with neither year nor
+    month covers every date.
+    """
+    today = today or date.today()
+    if spec.year is None and spec.month is None:
+        return date.min, date.max
+    year = spec.year if spec.year is not None else _latest_year(spec.month or 1, spec.day or 1, today)
+    if spec.month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    if spec.day is not None:
+        day = date(year, spec.month, spec.day)
+        return day, day
+    last = date(year, 12, 31) if spec.month == 12 else date(year, spec.month + 1, 1) - timedelta(days=1)
+    return date(year, spec.month, 1), last
+
+
+def _latest_year(month: int, day: int, today: date) -> int:
+    """The latest year whose ``month``/``day`` is not after ``today`` (at the calendar's start: the first one)."""
+    for year in range(today.year, max(0, today.year - 9), -1):  # 29 February recurs within 8 years
+        try:
+            if date(year, month, day) <= today:
+                return year
+        except ValueError:
+            continue
+    for year in range(today.year, today.year + 9):
+        try:
+            date(year, month, day)
+            return year
+        except ValueError:
+            continue
+    return today.year  # pragma: no cover - every month/day the parser accepts exists in some leap year
+
+
+def date_bounds(text: str, today: date | None = None) -> tuple[date, date] | None:
+    """The first and last day of a date as typed (``--from`` takes the first, ``--to`` the last).
+
+    The syntax is the go-to-date prompt's (:func:`parse_date_spec`): ``--from jul`` is
+    from 1 July, ``--to 2024`` through 31 December 2024, ``--from -7d`` from a week
+    ago. ``None`` when ``text`` is not a date.
+    """
+    spec = parse_date_spec(text, today)
+    return None if spec is None else spec_bounds(spec, today)

@@ -175,3 +175,143 @@ class SearchScreen(ModalScreen[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+# Imports of the export dialog live with it, so that edits to the classes above merge cleanly.
+import os
+from pathlib import Path
+
+from .export import format_for
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    """Asks for a file name and exports what is shown there; dismisses with the path written (``None``: cancelled).
+
+    The format follows the extension (``.md``/``.markdown`` Markdown, ``.html``/``.htm``
+    HTML). An existing file is overwritten only after a second Enter; a directory, a
+    missing parent, an unknown extension or a failed write is reported in the dialog.
+    The app's ``write(path) -> int`` runs in a worker thread (a large export takes
+    seconds), so it must only read the articles; the screen says how many it wrote.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    DEFAULT_CSS = """
+    ExportScreen #export-dialog { max-width: 80; }
+    ExportScreen #export-what { width: 100%; }
+    """
+
+    def __init__(
+        self,
+        description: str,
+        count: int,
+        suggested: str,
+        write: Callable[[Path], int],
+        directory: Path | None = None,
+    ) -> None:
+        """``description`` says what is exported (one line), ``count`` how many articles; ``suggested`` is
+        the proposed file name; ``write`` writes the file and returns how many articles it wrote; relative
+        names are taken from ``directory`` (default: the current directory)."""
+        super().__init__()
+        self.description = description
+        self.count = count
+        self.suggested = suggested
+        self.write = write
+        self.directory = directory
+        self.hint = f"Enter writes (.md Markdown, .html HTML) in {directory or Path.cwd()} · Esc cancels"
+        """The message under the file name while nothing is wrong."""
+        self.confirmed: Path | None = None
+        """The existing file the user has been warned about (a second Enter overwrites it)."""
+        self.writing = False
+        """Whether a write is under way."""
+
+    def compose(self) -> ComposeResult:
+        articles = f"{self.count:,} article{'' if self.count == 1 else 's'}"
+        with Vertical(id="export-dialog", classes="dialog"):
+            yield Label(Text("Export"), classes="dialog-title")
+            yield Label(Text(f"{self.description} · {articles}", no_wrap=True, overflow="ellipsis"), id="export-what")
+            yield Input(value=self.suggested, placeholder="file name: .md or .html", id="export-input")
+            yield Static(Text(self.hint), id="export-message", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-input", Input).focus()
+
+    def say(self, message: str, style: str = "") -> None:
+        """Show ``message`` under the file name (``bold red`` for errors)."""
+        self.query_one("#export-message", Static).update(Text(message, style=style))
+
+    def target(self, typed: str) -> Path | None:
+        """The file a typed name means: ``~`` expanded, relative to :attr:`directory`; ``None`` if blank."""
+        typed = typed.strip()
+        if not typed:
+            return None
+        path = Path(typed).expanduser()
+        if not path.is_absolute():
+            path = (self.directory or Path.cwd()) / path
+        return Path(os.path.normpath(path))
+
+    @on(Input.Changed, "#export-input")
+    def changed(self) -> None:
+        if not self.writing:
+            self.confirmed = None
+            self.say(self.hint)
+
+    @on(Input.Submitted, "#export-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        if self.writing:
+            return
+        path = self.target(event.value)
+        if path is None:
+            self.say("Type a file name ending in .md or .html", "bold red")
+            return
+        if format_for(path) is None:
+            self.say(f"{path.name}: use .md or .markdown (Markdown), .html or .htm (HTML)", "bold red")
+            return
+        try:
+            if path.is_dir():
+                self.say(f"{path} is a directory", "bold red")
+                return
+            if not path.parent.is_dir():
+                self.say(f"No such directory: {path.parent}", "bold red")
+                return
+            exists = path.exists()
+        except OSError as error:
+            self.say(f"Cannot use {path}: {error.strerror or error}", "bold red")
+            return
+        if exists and path != self.confirmed:
+            self.confirmed = path
+            self.say(f"{path.name} exists: Enter again to overwrite, Esc to cancel", "bold yellow")
+            return
+        self.writing = True
+        self.query_one("#export-input", Input).disabled = True
+        self.say(f"Writing {path} …")
+        self._write(path)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _write(self, path: Path) -> None:
+        try:
+            written = self.write(path)
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            self.app.call_from_thread(self._failed, f"Cannot write {path}: {reason}")
+        else:
+            self.app.call_from_thread(self._written, path, written)
+
+    def _failed(self, message: str) -> None:
+        self.writing = False
+        self.confirmed = None
+        field = self.query_one("#export-input", Input)
+        field.disabled = False
+        field.focus()
+        self.say(message, "bold red")
+
+    def _written(self, path: Path, written: int) -> None:
+        self.writing = False
+        self.app.notify(f"Wrote {written:,} article{'' if written == 1 else 's'} to {path}", markup=False)
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        if self.writing:
+            self.say("Still writing: the dialog closes when the file is written")
+            return
+        self.dismiss(None)
