@@ -115,6 +115,7 @@ class ReaderApp(App[None]):
         Binding("b,pageup", "page_up", "Page up", show=False, tooltip="Scroll the article back"),
         Binding("s", "toggle_sidebar", "Sidebar", show=False, tooltip="Show / hide the timeline sidebar"),
         Binding("y", "copy_article", "Copy", show=False, tooltip="Copy the article (headline, date, text) to the clipboard"),
+        Binding("e", "export", "Export", show=False, tooltip="Export what is shown (search hits, a filter, or the article) as Markdown or HTML"),
         Binding("m", "toggle_read", "Read", show=False, tooltip="Toggle read / unread"),
         Binding("M", "mark_date_read", "Date read", show=False, tooltip="Mark every article of this date read"),
         Binding("f", "toggle_flag", "Flag", show=False, tooltip="Flag / unflag the article (★)"),
@@ -616,6 +617,7 @@ class ReaderApp(App[None]):
             ("Show only unread articles (toggle)", lambda: self.action_filter("unread"), "u"),
             ("Show only flagged articles (toggle)", lambda: self.action_filter("flagged"), "F"),
             ("Search", self.action_search, "/"),
+            ("Export what is shown (Markdown or HTML)…", self.action_export, "e"),
             ("Go to date…", self.action_goto_date, "d"),
             ("Keys (help)", self.action_help, "?"),
         ]
@@ -623,6 +625,39 @@ class ReaderApp(App[None]):
             label = f"Go to {day_label(when)} ({_plural(count, 'article')})"
             commands.append((label, lambda when=when: self.jump_to_date(when), ""))
         return commands
+
+    # --- export -------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        """Export what is shown: the last search's hits (while highlighted), the filter's articles, or the article."""
+        from .export import export_file, suggest_name
+        from .screens import ExportScreen
+
+        reader = self.reader
+        view = reader.view
+        library = self.library
+        if self._highlight_query and reader.hits.indexes:
+            indexes = list(reader.hits.indexes)
+            what, description = f"search {reader.hits.query}", f"Hits for {reader.hits.query!r}"
+        elif view.filter:
+            indexes = list(view.listed())
+            what, description = view.filter.replace(",", "-"), f"{view.filter.capitalize()} articles"
+        elif reader.opened is not None:
+            indexes = [reader.opened]
+            what, description = library.headline(reader.opened)[:40], "This article"
+        else:
+            self.notify("Nothing to export", timeout=2)
+            return
+        when = library.date(indexes[0]) if len(indexes) == 1 else date.today()
+
+        def write(path: Path) -> int:  # runs in a worker thread: reads the library, never its caches
+            return export_file(path, lambda: map(library.record, indexes), title="sco-reader", description=description)
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                self.notify(f"Exported {_plural(len(indexes), 'article')} to {path}", timeout=6, markup=False)
+
+        self.push_screen(ExportScreen(description, len(indexes), suggest_name(what, when, "md"), write), done)
 
     # --- go to date ---------------------------------------------------------------------------
 

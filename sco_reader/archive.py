@@ -35,6 +35,7 @@ import mmap
 import os
 import secrets
 import struct
+import threading
 import zlib
 from array import array
 from dataclasses import dataclass, field
@@ -153,6 +154,8 @@ class FileTextStore:
         self._state: tuple[array, list[str]] = (offsets, [])
         self._map: mmap.mmap | None = None
         self._mapped = 0
+        self._old_maps: list[mmap.mmap] = []
+        self._lock = threading.Lock()
 
     @property
     def offsets(self) -> array:
@@ -165,16 +168,21 @@ class FileTextStore:
         return self._state[1]
 
     def _view(self, end: int) -> mmap.mmap:
-        if self._map is None or end > self._mapped:
-            if self._map is not None:
-                self._map.close()
-            with open(self.path, "rb") as stream:
-                size = os.fstat(stream.fileno()).st_size
-                if size < end:
-                    raise CacheError(f"{self.path.name} is shorter than the index says")
-                self._map = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-            self._mapped = size
-        return self._map
+        found = self._map
+        if found is not None and end <= self._mapped:
+            return found
+        with self._lock:  # an export in a worker thread may read while the screen does
+            if self._map is None or end > self._mapped:
+                with open(self.path, "rb") as stream:
+                    size = os.fstat(stream.fileno()).st_size
+                    if size < end:
+                        raise CacheError(f"{self.path.name} is shorter than the index says")
+                    # The old map stays open: a reader in another thread may still be slicing it.
+                    if self._map is not None:
+                        self._old_maps.append(self._map)
+                    self._map = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+                self._mapped = size
+            return self._map
 
     def __getitem__(self, index: int) -> str:
         offsets, pending = self._state
@@ -221,10 +229,12 @@ class FileTextStore:
 
     def close(self) -> None:
         """Unmap the file."""
-        if self._map is not None:
-            self._map.close()
-            self._map = None
-            self._mapped = 0
+        for mapped in (*self._old_maps, self._map):
+            if mapped is not None:
+                mapped.close()
+        self._map = None
+        self._old_maps.clear()
+        self._mapped = 0
 
 
 def known_files(archive: Archive) -> dict[bytes, tuple[int, Signature, bytes]]:

@@ -13,12 +13,14 @@ import argparse
 import os
 import sys
 import time
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable, NoReturn, Sequence
 
 from . import __version__
 from .archive import Archive, cache_root
+from .dates import date_bounds
 from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, check_inputs, scan
 from .reader import Reader
 
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--list", action="store_true", help="print the timeline, oldest first, and exit")
     mode.add_argument("--json", action="store_true", help="print articles, bulletins and diagnostics as JSON")
     mode.add_argument("--check", action="store_true", help="print diagnostics as file:line: level: message")
+    mode.add_argument("--markdown", action="store_true", help="print the articles as Markdown, one section per date")
+    mode.add_argument("--html", action="store_true", help="print the articles as one self-contained HTML page")
     parser.add_argument("--search", metavar="QUERY", help="ranked matches for QUERY (with --json: as JSON)")
     parser.add_argument("--limit", type=int, metavar="N", help="how many matches --search prints (default 10)")
     parser.add_argument(
@@ -82,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--unread", action="store_true", help="only unread articles (--list, --json, --search)")
     parser.add_argument("--flagged", action="store_true", help="only flagged articles (--list, --json, --search)")
+    parser.add_argument("--from", dest="since", metavar="DATE", help="only articles from DATE on (2024-07-04, 04.07, jul, -7d…)")
+    parser.add_argument("--to", dest="until", metavar="DATE", help="only articles up to DATE (its last day: --to 2024 is through 31 Dec)")
     state = parser.add_mutually_exclusive_group()
     state.add_argument("--state", metavar="PATH", help="reading-state database (default: $SCO_READER_STATE or the user state dir)")
     state.add_argument("--no-state", action="store_true", help="keep no reading state")
@@ -109,7 +115,13 @@ class Options:
     def batch(self) -> bool:
         """Whether a non-interactive mode was asked for."""
         args = self.args
-        return bool(args.list or args.json or args.check or args.search is not None)
+        return bool(args.list or args.json or args.check or args.markdown or args.html or args.search is not None)
+
+    @property
+    def output(self) -> bool:
+        """Whether a mode that prints articles was asked for (not ``--check``)."""
+        args = self.args
+        return bool(args.list or args.json or args.markdown or args.html or args.search is not None)
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -120,10 +132,14 @@ def parse_options(argv: Sequence[str]) -> Options:
             raise UsageError("--limit goes with --search")
         if args.limit < 1:
             raise UsageError("--limit must be at least 1")
-    if args.check and (args.search is not None or args.unread or args.flagged):
-        raise UsageError("--check reports every file's diagnostics: it takes no --search, --unread or --flagged")
-    if (args.unread or args.flagged) and args.search is None and not (args.list or args.json):
-        raise UsageError("--unread and --flagged go with --list, --json or --search")
+    filters = args.unread or args.flagged or args.since or args.until
+    if args.check and (args.search is not None or filters):
+        raise UsageError("--check reports every file's diagnostics: it takes no --search, --unread, --flagged, --from or --to")
+    if filters and args.search is None and not (args.list or args.json or args.markdown or args.html):
+        raise UsageError("--unread, --flagged, --from and --to go with --list, --json, --markdown, --html or --search")
+    for name, typed in (("--from", args.since), ("--to", args.until)):
+        if typed is not None and date_bounds(typed) is None:
+            raise UsageError(f"{name}: not a date: {typed!r} (try 2024-07-04, 04.07, 4 Jul, jul, 2024, -7d)")
     encoding = check_encoding(args.encoding)
     inputs = [Path(p) for p in args.paths] or bundled_seeds()
     check_inputs(inputs)
@@ -287,6 +303,13 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
     if mode:
         view.set_filter(mode, keep_current=False)  # type: ignore[arg-type]
 
+    in_range = _date_range(library, args.since, args.until)
+    if in_range is not None:
+        listed = view.is_listed
+        view_listed = lambda index: listed(index) and in_range(index)  # noqa: E731
+    else:
+        view_listed = view.is_listed
+
     matched = True
     chosen: Iterable[int]
     if args.search is not None:
@@ -295,14 +318,20 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
         limit = args.limit or 10
         engine = SearchEngine([library.article(i) for i in range(len(library))])
         hits = engine.search(args.search, None if mode or library.dead else limit)
-        chosen = [hit.index for hit in hits if view.is_listed(hit.index)][:limit]
+        chosen = [hit.index for hit in hits if view_listed(hit.index)][:limit]
         matched = bool(chosen)
-    elif args.list:
-        chosen = view.listed()
+    elif args.list or args.markdown or args.html:
+        chosen = view.listed() if in_range is None else (i for i in view.listed() if in_range(i))
     else:
-        chosen = (i for i in range(len(library)) if view.is_listed(i))
+        chosen = (i for i in range(len(library)) if view_listed(i))
 
-    if args.json:
+    if args.markdown or args.html:
+        from .export import write_html, write_markdown
+
+        picked = list(chosen)
+        writer = write_html if args.html else write_markdown
+        writer(out, lambda: map(library.article, picked), title="sco-reader", description=_describe(options))
+    elif args.json:
         _write_json(out, library, chosen, reader if state is not None else None)
     else:
         marks = reader.marks
@@ -318,6 +347,30 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
     if state is not None:
         state.close()
     return EXIT_OK if matched else EXIT_NO_MATCH
+
+
+def _date_range(library: Library, since: str | None, until: str | None):  # type: ignore[no-untyped-def]
+    """A test for ``--from`` / ``--to`` (``None``: no range given); undated articles fall outside any range."""
+    if since is None and until is None:
+        return None
+    first = date_bounds(since)[0].toordinal() if since else 1  # type: ignore[index]
+    last = date_bounds(until)[1].toordinal() if until else date.max.toordinal()  # type: ignore[index]
+    ordinals = library.ordinals
+    return lambda index: first <= ordinals[index] <= last and ordinals[index] != 0
+
+
+def _describe(options: Options) -> str:
+    """What an export holds, in words (the page's subtitle)."""
+    args = options.args
+    parts = []
+    if args.search is not None:
+        parts.append(f"search {args.search!r}")
+    parts.extend(name for name, wanted in (("unread", args.unread), ("flagged", args.flagged)) if wanted)
+    if args.since:
+        parts.append(f"from {args.since}")
+    if args.until:
+        parts.append(f"to {args.until}")
+    return ", ".join(parts) or "all articles"
 
 
 def _silence_stdout() -> None:

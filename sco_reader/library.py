@@ -282,14 +282,9 @@ class Library:
         """The article's headline line in its file."""
         return self.lines[index]
 
-    def article(self, index: int) -> Article:
-        """The whole article as one record, body included (the last :data:`BODY_CACHE` are kept)."""
-        cache = self._articles_cache
-        found = cache.get(index)
-        if found is not None:
-            cache.move_to_end(index)
-            return found
-        found = Article(
+    def record(self, index: int) -> Article:
+        """The whole article as a new record, read afresh (safe from any thread: no cache touched)."""
+        return Article(
             self.id(index),
             self.date(index),
             self.time(index),
@@ -299,6 +294,15 @@ class Library:
             self.lines[index],
             self.key(index),
         )
+
+    def article(self, index: int) -> Article:
+        """The whole article as one record, body included (the last :data:`BODY_CACHE` are kept; this thread only)."""
+        cache = self._articles_cache
+        found = cache.get(index)
+        if found is not None:
+            cache.move_to_end(index)
+            return found
+        found = self.record(index)
         cache[index] = found
         if len(cache) > BODY_CACHE:
             cache.popitem(last=False)
