@@ -28,8 +28,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Footer, Static
 
-from .archive import Archive, Changes, FileResult, known_files, plan, read_change
-from .loader import LoadError, pretty_path, scan
+from .archive import Archive, Changes, FileResult, Known, Plan, known_files, plan_inputs, read_change
+from .loader import LoadError, pretty_path
 from .reader import Reader, day_label
 from .widgets.article import ArticleView, Highlighter, full_date
 from .widgets.timeline import Timeline
@@ -132,7 +132,7 @@ class ReaderApp(App[None]):
             self,
             results: list[FileResult],
             *,
-            gone: Sequence[int] = (),
+            plan: Plan | None = None,
             done: int = 0,
             total: int = 0,
             finished: bool = False,
@@ -140,8 +140,8 @@ class ReaderApp(App[None]):
         ) -> None:
             self.results = results
             """Files read since the last message, in order."""
-            self.gone = gone
-            """Library files no longer found."""
+            self.plan = plan
+            """What the listing found (first message of a pass): files gone, directories seen."""
             self.done = done
             """Files read so far."""
             self.total = total
@@ -242,18 +242,17 @@ class ReaderApp(App[None]):
         self._sync(known, strict)
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
-    def _sync(self, known: dict[bytes, tuple[int, object, bytes]], strict: bool) -> None:
-        """Scan the inputs, then read what is new or changed, posting batches (never touches the library)."""
+    def _sync(self, known: Known, strict: bool) -> None:
+        """List the inputs, then read what is new or changed, posting batches (never touches the library)."""
         try:
-            found = scan(self.inputs)
+            work_plan = plan_inputs(self.inputs, known)
         except LoadError as error:
             self.post_message(self.Synced([], finished=True, error=str(error)))
             return
-        work_plan = plan(found, known)  # type: ignore[arg-type]
-        todo = [*work_plan.changed, *((None, item) for item in work_plan.new)]
-        digests = {number: digest for number, _, digest in known.values()}
+        todo = work_plan.todo
+        digests = dict(zip(known.numbers, known.digests))
         total = len(todo)
-        self.post_message(self.Synced([], gone=work_plan.gone, total=total, finished=not todo))
+        self.post_message(self.Synced([], plan=work_plan, total=total, finished=not todo))
         batch: list[FileResult] = []
         last = time.monotonic()
         for done, (number, item) in enumerate(todo, start=1):
@@ -271,8 +270,8 @@ class ReaderApp(App[None]):
     def _synced(self, message: Synced) -> None:
         changes = Changes()
         began = time.perf_counter()
-        for number in message.gone:
-            self.archive.drop(number, changes)
+        if message.plan is not None:
+            self.archive.begin(message.plan, changes)
         for result in message.results:
             self.archive.apply(result, changes)
         if not changes.empty:

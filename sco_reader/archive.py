@@ -34,7 +34,9 @@ import json
 import mmap
 import os
 import secrets
+import stat
 import struct
+import time
 import threading
 import zlib
 from array import array
@@ -45,8 +47,8 @@ from typing import Callable, Sequence
 
 import platformdirs
 
-from .library import Library, LibraryFile, MemoryTextStore
-from .loader import DEFAULT_ENCODING, FoundFile, LoadError, display_name, parse_bytes, read_file
+from .library import FileTable, Library, LibraryFile
+from .loader import DEFAULT_ENCODING, FoundFile, LoadError, check_inputs, display_name, parse_bytes, read_file, scan, walk_files
 from .model import BulletinInfo, Diagnostic, ParsedBulletin
 
 try:  # POSIX advisory locks; elsewhere every writer just saves (the rename is still atomic)
@@ -54,7 +56,7 @@ try:  # POSIX advisory locks; elsewhere every writer just saves (the rename is s
 except ImportError:  # pragma: no cover - not on Linux
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["Archive", "CACHE_ENV", "FORMAT", "Changes", "FileResult", "Plan", "SaveJob", "Signature", "cache_root", "index_dir", "known_files", "plan", "read_change"]
+__all__ = ["Archive", "CACHE_ENV", "FORMAT", "Changes", "FileResult", "Plan", "SaveJob", "cache_root", "index_dir", "known_files", "plan", "plan_inputs", "quick_plan", "read_change"]
 
 FORMAT = 1
 """Format of the files written here; another format lives in another directory."""
@@ -82,21 +84,6 @@ def index_dir(root: Path, inputs: Sequence[str | Path], encoding: str) -> Path:
     return root / f"v{FORMAT}" / hashlib.blake2b(material, digest_size=10).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
-    """What ``stat`` says of a file: if all of it is as stored, the file is unchanged."""
-
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-    inode: int
-
-    @classmethod
-    def of(cls, info: os.stat_result) -> Signature:
-        """The signature of a ``stat`` result."""
-        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-
-
 @dataclass(slots=True)
 class Plan:
     """What a refresh has to do to bring the library up to date with the files on disk."""
@@ -107,6 +94,10 @@ class Plan:
     """Library files whose signature changed: hash, and re-parse if the bytes did."""
     gone: list[int] = field(default_factory=list)
     """Library files no longer found: drop."""
+    dirs: dict[str, int] | None = None
+    """The directories listed, with their ``mtime_ns`` (for the next quick check)."""
+    scanned_at: int = 0
+    """When the listing began (``time_ns``)."""
 
     @property
     def empty(self) -> bool:
@@ -117,6 +108,11 @@ class Plan:
     def files(self) -> int:
         """How many files must be read."""
         return len(self.new) + len(self.changed)
+
+    @property
+    def todo(self) -> list[tuple[int | None, FoundFile]]:
+        """The files to read: changed ones (with the library file they replace), then new ones."""
+        return [*sorted(self.changed, key=lambda pair: pair[0]), *((None, item) for item in self.new)]
 
 
 @dataclass(slots=True)
@@ -237,26 +233,142 @@ class FileTextStore:
         self._mapped = 0
 
 
-def known_files(archive: Archive) -> dict[bytes, tuple[int, Signature, bytes]]:
-    """The archive's listed files by path: number, signature, hash (a copy another thread may plan against)."""
-    known: dict[bytes, tuple[int, Signature, bytes]] = {}
-    for number, entry in enumerate(archive.library.files):
-        if not entry.dead:
-            known[os.fsencode(entry.path)] = (number, archive.signatures[number], archive.digests[number])
-    return known
+@dataclass(slots=True)
+class Known:
+    """What the archive knows of its files, to compare with the disk (a copy a worker thread may use)."""
+
+    numbers: list[int]
+    """Listed library file numbers."""
+    paths: list[str]
+    """Their paths."""
+    signatures: list[tuple[int, int, int, int]]
+    """Their ``(size, mtime_ns, ctime_ns, inode)`` when read."""
+    digests: list[bytes]
+    """Hashes of their bytes when read."""
+    dirs: dict[str, int]
+    """Directories listed when the index was saved, with their ``mtime_ns`` then."""
+    scanned_at: int
+    """When that listing was made (``time_ns``); ``0``: never."""
+
+    def by_path(self) -> dict[str, int]:
+        """Position in these lists of each path."""
+        return {path: k for k, path in enumerate(self.paths)}
 
 
-def plan(found: Sequence[FoundFile], known: dict[bytes, tuple[int, Signature, bytes]]) -> Plan:
+def known_files(archive: Archive) -> Known:
+    """What ``archive`` knows of its listed files (a copy: planning may run in another thread)."""
+    dead = archive.library.files.dead
+    numbers = [n for n in range(len(dead)) if not dead[n]]
+    cols = archive.cols
+    size, mtime, ctime, inode = cols["f_size"], cols["f_mtime"], cols["f_ctime"], cols["f_inode"]
+    digests = archive.digests
+    return Known(
+        numbers,
+        [archive.paths[n] for n in numbers],
+        [(size[n], mtime[n], ctime[n], inode[n]) for n in numbers],
+        [bytes(digests[16 * n : 16 * n + 16]) for n in numbers],
+        dict(archive.dirs),
+        archive.scanned_at,
+    )
+
+
+RACY_NS = 1_000_000_000
+"""A file or directory changed this close to the last listing may have changed again within the
+same timestamp tick, unseen ("racy git"): it is hashed again rather than trusted. File system
+timestamps are coarser than the clock (a few milliseconds, more on network file systems)."""
+
+
+def plan(found: Sequence[FoundFile], known: Known) -> Plan:
     """Compare the files found on disk with the known ones (``stat`` only, no reading)."""
-    remaining = dict(known)
+    remaining = known.by_path()
     result = Plan()
+    racy = known.scanned_at - RACY_NS
     for item in found:
-        entry = remaining.pop(os.fsencode(item.path), None)
-        if entry is None:
+        k = remaining.pop(item.path, None)
+        if k is None:
             result.new.append(item)
-        elif Signature.of(item.stat) != entry[1]:
-            result.changed.append((entry[0], item))
-    result.gone.extend(sorted(number for number, _, _ in remaining.values()))
+            continue
+        info = item.stat
+        signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        if signature != known.signatures[k] or info.st_ctime_ns >= racy:
+            result.changed.append((known.numbers[k], item))
+    result.gone.extend(sorted(known.numbers[k] for k in remaining.values()))
+    return result
+
+
+def quick_plan(inputs: Sequence[str | os.PathLike[str]], known: Known) -> Plan | None:
+    """:func:`plan` without listing every directory: ``stat`` each known file, and list only the
+    directories whose modification time moved (a file added, removed or renamed there).
+    ``None`` when the stored listing does not cover ``inputs`` (then scan them all).
+
+    :class:`~sco_reader.loader.LoadError` as :func:`~sco_reader.loader.scan` raises it.
+    """
+    if not known.scanned_at:
+        return None
+    roots = [os.fspath(p) for p in inputs]
+    check_inputs(roots)
+    if any(os.path.isdir(root) and root not in known.dirs for root in roots):
+        return None
+    result = Plan(dirs=dict(known.dirs))
+    racy = known.scanned_at - RACY_NS
+    listed = set(known.paths)
+    # Directories: a moved mtime means entries came or went; list those (and new ones below) again.
+    for directory, mtime in known.dirs.items():
+        try:
+            info = os.stat(directory)
+        except OSError:
+            del result.dirs[directory]
+            continue
+        if info.st_mtime_ns == mtime and info.st_mtime_ns < racy:
+            continue
+        result.dirs[directory] = info.st_mtime_ns
+        try:
+            with os.scandir(directory) as entries:
+                found = list(entries)
+        except OSError:
+            continue  # unlistable now: its known files are stat'ed below
+        for entry in sorted(found, key=lambda e: e.name):
+            try:
+                if entry.is_dir() and entry.path not in known.dirs:
+                    for item in walk_files(entry.path, result.dirs):
+                        if item.path not in listed:
+                            result.new.append(item)
+                            listed.add(item.path)
+                elif entry.name.endswith(".txt") and entry.is_file() and entry.path not in listed:
+                    result.new.append(FoundFile(entry.path, entry.stat()))
+                    listed.add(entry.path)
+            except OSError:
+                continue
+    # Files: each known one, stat'ed again.
+    for k, path in enumerate(known.paths):
+        try:
+            info = os.stat(path)
+        except OSError:
+            result.gone.append(known.numbers[k])
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            result.gone.append(known.numbers[k])
+            continue
+        signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        if signature != known.signatures[k] or info.st_ctime_ns >= racy:
+            result.changed.append((known.numbers[k], FoundFile(path, info)))
+    for root in roots:  # a named file the archive does not know yet
+        if not os.path.isdir(root) and root not in listed:
+            result.new.append(FoundFile(root, os.stat(root)))
+    result.gone.sort()
+    return result
+
+
+def plan_inputs(inputs: Sequence[str | os.PathLike[str]], known: Known) -> Plan:
+    """What to do to bring the archive up to date with ``inputs``: the quick way when the stored
+    listing allows, else a full :func:`~sco_reader.loader.scan`."""
+    started = time.time_ns()
+    result = quick_plan(inputs, known)
+    if result is None:
+        dirs: dict[str, int] = {}
+        result = plan(scan(inputs, dirs), known)
+        result.dirs = dirs
+    result.scanned_at = started
     return result
 
 
@@ -365,15 +477,22 @@ def _stored_generation(directory: Path) -> str:
         return ""
 
 
-class Archive:
-    """The library of a set of inputs, kept in sync with the files and stored between runs."""
+_FILE_COLUMNS = {
+    "f_first": "i", "f_count": "i", "f_size": "q", "f_mtime": "q", "f_ctime": "q", "f_inode": "Q",
+    "f_date": "i", "f_articles": "i", "f_lines": "i", "f_datelines": "i", "f_header": "b",
+}
+"""Per-file numbers the index keeps, with their array type codes."""
 
-    def __init__(self, library: Library, signatures: list[Signature], digests: list[bytes], directory: Path | None) -> None:
+
+class Archive:
+    """The library of a set of inputs, kept in sync with the files and stored between runs.
+
+    Per file it keeps columns (range of articles, ``stat`` signature, hash, loader facts) and
+    makes a :class:`~sco_reader.library.LibraryFile` record only when one is asked for.
+    """
+
+    def __init__(self, library: Library, directory: Path | None) -> None:
         self.library = library
-        self.signatures = signatures
-        """Per library file, its ``stat`` signature when read."""
-        self.digests = digests
-        """Per library file, a hash of its bytes when read."""
         self.directory = directory
         """Where the index is stored (``None``: in memory only)."""
         self.warnings: list[str] = []
@@ -383,16 +502,37 @@ class Archive:
         """Whether the library came from a stored index."""
         self.search_meta: dict[str, object] = {}
         """What the search engine stored with the index (its segments)."""
+        self.cols: dict[str, array] = {name: array(code) for name, code in _FILE_COLUMNS.items()}
+        """Per-file numbers (see :data:`_FILE_COLUMNS`)."""
+        self.paths: list[str] = []
+        """Per file, its path."""
+        self.digests = bytearray()
+        """Per file, 16 bytes of hash of its content when read."""
+        self.dirs: dict[str, int] = {}
+        """Directories listed at the last check, with their ``mtime_ns`` then."""
+        self.scanned_at = 0
+        """When that listing began (``time_ns``; 0: never)."""
+        self._sources: list[bytes] = []
+        self._refs: list[bytes] = []
+        self._diagnostics: list[bytes] = []
+        """Per file, its diagnostics as one JSON line."""
         self._generation = ""
         """The stored index this archive was read from (``""``: none)."""
         self._build = ""
         """Names the text stores this archive appends to."""
         self._dirty = False
 
+    @property
+    def total_bytes(self) -> int:
+        """How many bytes the listed files held when read."""
+        dead = self.library.files.dead
+        sizes = self.cols["f_size"]
+        return sum(sizes[n] for n in range(len(sizes)) if not dead[n])
+
     # --- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, inputs: Sequence[str | Path], encoding: str = DEFAULT_ENCODING, root: Path | None = None) -> Archive:
+    def open(cls, inputs: Sequence[str | os.PathLike[str]], encoding: str = DEFAULT_ENCODING, root: Path | None = None) -> Archive:
         """The archive of ``inputs``: loaded from the index under ``root`` when there is a usable one.
 
         ``root=None`` keeps everything in memory. Never raises for a cache problem: it is
@@ -400,7 +540,7 @@ class Archive:
         bypassed).
         """
         if root is None:
-            archive = cls(Library(), [], [], None)
+            archive = cls(Library(), None)
             archive.encoding = encoding
             return archive
         directory = index_dir(root, inputs, encoding)
@@ -422,7 +562,7 @@ class Archive:
             headlines=FileTextStore(directory / f"headlines-{build}.txt", array("q", [0])),
             bodies=FileTextStore(directory / f"bodies-{build}.txt", array("q", [0])),
         )
-        archive = cls(library, [], [], directory)
+        archive = cls(library, directory)
         archive._build = build
         return archive
 
@@ -442,84 +582,88 @@ class Archive:
         for name in ("head_off", "body_off"):
             if len(arrays[name]) != count + 1:
                 raise CacheError(f"{name} does not match the article count")
-        for name in ("f_first", "f_count", "f_dead", "f_size", "f_mtime", "f_ctime", "f_inode", "f_date", "f_articles", "f_lines", "f_datelines", "f_header"):
+        for name in (*_FILE_COLUMNS, "f_dead", "f_diag_count"):
             if len(arrays[name]) != files:
                 raise CacheError(f"{name} does not match the file count")
+        if len(arrays["f_digest"]) != 16 * files or len(arrays["dir_mtime"]) != len(_split(arrays["dir_paths"])):
+            raise CacheError("file table is inconsistent")
+        first, number = arrays["f_first"], arrays["f_count"]
+        if files and (min(first) < 0 or max(map(int.__add__, first, number)) > count):
+            raise CacheError("file range out of bounds")
         heads = FileTextStore(directory / f"headlines-{build}.txt", arrays["head_off"])
         bodies = FileTextStore(directory / f"bodies-{build}.txt", arrays["body_off"])
         for store in (heads, bodies):
             if store.path.stat().st_size < store.offsets[-1]:
                 raise CacheError(f"{store.path.name} is truncated")
-        paths = _split_blob(arrays["f_paths"], files)
-        sources = [s.decode("utf-8") for s in _split_blob(arrays["f_sources"], files)]
-        refs = [s.decode("utf-8") or None for s in _split_blob(arrays["f_refs"], files)]
-        diagnostics = json.loads(bytes(arrays["f_diagnostics"]).decode("utf-8"))
-        digests = bytes(arrays["f_digest"])
-        if len(digests) != 16 * files or len(diagnostics) != files:
-            raise CacheError("file table is inconsistent")
-        library_files: list[LibraryFile] = []
-        signatures: list[Signature] = []
-        for n in range(files):
-            first, articles = arrays["f_first"][n], arrays["f_count"][n]
-            if not 0 <= first <= first + articles <= count:
-                raise CacheError("file range out of bounds")
-            ordinal = arrays["f_date"][n]
-            info = BulletinInfo(
-                sources[n],
-                date.fromordinal(ordinal) if ordinal else None,
-                refs[n],
-                arrays["f_articles"][n],
-                arrays["f_lines"][n],
-                arrays["f_datelines"][n],
-                bool(arrays["f_header"][n]),
-            )
-            found = tuple(Diagnostic(sources[n], line, level, message) for line, level, message in diagnostics[n])
-            library_files.append(LibraryFile(Path(os.fsdecode(paths[n])), info, first, articles, found, bool(arrays["f_dead"][n])))
-            signatures.append(Signature(arrays["f_size"][n], arrays["f_mtime"][n], arrays["f_ctime"][n], arrays["f_inode"][n]))
-        dead = set(arrays["dead"])
-        repeats = dict(zip(arrays["rep_index"], arrays["rep_count"]))
+        archive = cls(Library(), directory)
+        archive.cols = {name: arrays[name] for name in _FILE_COLUMNS}  # type: ignore[misc]
+        archive.paths = [os.fsdecode(p) for p in _split(arrays["f_paths"], files)]
+        archive.digests = bytearray(arrays["f_digest"])
+        archive._sources = _split(arrays["f_sources"], files)
+        archive._refs = _split(arrays["f_refs"], files)
+        archive._diagnostics = _split(arrays["f_diagnostics"], files, b"\n")
+        archive.dirs = dict(zip(map(os.fsdecode, _split(arrays["dir_paths"])), arrays["dir_mtime"]))
+        archive.scanned_at = int(meta.get("scanned_at", 0))
+        table = FileTable(files, archive._file_record, bytearray(arrays["f_dead"]), arrays["f_diag_count"])  # type: ignore[arg-type]
         library = Library(
             headlines=heads,
             bodies=bodies,
-            files=library_files,
+            files=table,
             ordinals=arrays["ordinals"],
             minutes=arrays["minutes"],
             lines=arrays["lines"],
             file_of=arrays["file_of"],
             keys=arrays["keys"],
-            repeats=repeats,
-            dead=dead,
+            repeats=dict(zip(arrays["rep_index"], arrays["rep_count"])),
+            dead=set(arrays["dead"]),
         )
         order = arrays["chronological"]
-        if len(order) != count - len(dead):
+        if len(order) != count - len(library.dead):
             raise CacheError("chronological order does not match the articles")
         runs = [
             (date.fromordinal(o) if o else None, start, stop)
             for o, start, stop in zip(arrays["run_date"], arrays["run_start"], arrays["run_stop"])
         ]
-        library.set_order(order, runs)
-        archive = cls(library, signatures, [digests[16 * n : 16 * n + 16] for n in range(files)], directory)
+        library.set_order(order, runs)  # type: ignore[arg-type]
+        archive.library = library
         archive._generation = str(meta["generation"])
         archive._build = build
         archive.search_meta = dict(meta.get("search") or {})
         archive.loaded = True
         return archive
 
+    def _file_record(self, number: int) -> LibraryFile:
+        """Make file ``number``'s record from the columns (the library asks when it needs one)."""
+        cols = self.cols
+        source = self._sources[number].decode("utf-8")
+        ordinal = cols["f_date"][number]
+        info = BulletinInfo(
+            source,
+            date.fromordinal(ordinal) if ordinal else None,
+            self._refs[number].decode("utf-8") or None,
+            cols["f_articles"][number],
+            cols["f_lines"][number],
+            cols["f_datelines"][number],
+            bool(cols["f_header"][number]),
+        )
+        found = tuple(Diagnostic(source, line, level, message) for line, level, message in json.loads(self._diagnostics[number]))
+        return LibraryFile(self.paths[number], info, cols["f_first"][number], cols["f_count"][number], found)
+
     # --- keeping up with the files -----------------------------------------------------------
 
-    def plan(self, found: Sequence[FoundFile]) -> Plan:
-        """What :meth:`refresh` would do for ``found`` (``stat`` only, no reading)."""
-        return plan(found, known_files(self))
+    def plan(self, inputs: Sequence[str | os.PathLike[str]]) -> Plan:
+        """What :meth:`refresh` would do for ``inputs`` (``stat`` and listing only, no reading)."""
+        return plan_inputs(inputs, known_files(self))
 
     def refresh(
         self,
-        found: Sequence[FoundFile],
+        inputs: Sequence[str | os.PathLike[str]],
         progress: Callable[[int, int], None] | None = None,
         *,
         strict: bool = True,
         save_every: int = 2000,
     ) -> Changes:
-        """Bring the library up to date with ``found`` (as :func:`~sco_reader.loader.scan` lists), here and now.
+        """Bring the library up to date with the files of ``inputs``, here and now.
 
         ``strict``: a file that is not a bulletin raises :class:`~sco_reader.loader.LoadError`
         (the command exits 2); otherwise it is skipped with a message in
@@ -528,12 +672,11 @@ class Archive:
         ``save_every`` files) and at the end.
         """
         known = known_files(self)
-        work = plan(found, known)
+        work = plan_inputs(inputs, known)
         changes = Changes()
-        for number in work.gone:
-            self.drop(number, changes)
-        digests = {number: digest for number, _, digest in known.values()}
-        todo = [*work.changed, *((None, item) for item in work.new)]
+        self.begin(work, changes)
+        digests = dict(zip(known.numbers, known.digests))
+        todo = work.todo
         for done, (number, item) in enumerate(todo, start=1):
             self.apply(read_change(number, item, digests.get(number) if number is not None else None, self.encoding, strict), changes)
             if progress is not None:
@@ -543,10 +686,19 @@ class Archive:
         self.save()
         return changes
 
+    def begin(self, work: Plan, changes: Changes) -> None:
+        """Take in a plan's listing and drop the files it found gone (before the files are read)."""
+        for number in work.gone:
+            self.drop(number, changes)
+        if work.dirs is not None and (work.dirs != self.dirs or work.scanned_at != self.scanned_at):
+            self.dirs = work.dirs
+            self.scanned_at = work.scanned_at
+            self._dirty = True
+
     def apply(self, result: FileResult, changes: Changes) -> None:
         """Take in what :func:`read_change` found (on the thread that owns the library)."""
         if result.number is not None and result.parsed is None and result.skipped is None:
-            self.signatures[result.number] = Signature.of(result.item.stat)  # the same bytes
+            self._set_signature(result.number, result.item.stat)  # the same bytes
             self._dirty = True
             return
         if result.number is not None:
@@ -555,11 +707,32 @@ class Archive:
             changes.skipped.append(result.skipped)
             return
         assert result.parsed is not None
-        changes.added.append(self.library.add(result.parsed, result.item.path))
-        changes.files_added.append(len(self.library.files) - 1)
-        self.signatures.append(Signature.of(result.item.stat))
-        self.digests.append(result.digest)
+        library = self.library
+        changes.added.append(library.add(result.parsed, result.item.path))
+        number = len(library.files) - 1
+        changes.files_added.append(number)
+        entry = library.files[number]
+        info = entry.info
+        for name, value in (
+            ("f_first", entry.first), ("f_count", entry.count), ("f_size", 0), ("f_mtime", 0), ("f_ctime", 0),
+            ("f_inode", 0), ("f_date", info.date.toordinal() if info.date else 0), ("f_articles", info.articles),
+            ("f_lines", info.lines), ("f_datelines", info.datelines), ("f_header", int(info.header)),
+        ):
+            self.cols[name].append(value)
+        self._set_signature(number, result.item.stat)
+        self.paths.append(entry.path)
+        self.digests += result.digest
+        self._sources.append(info.source.encode("utf-8"))
+        self._refs.append((info.ref or "").encode("utf-8"))
+        self._diagnostics.append(json.dumps([[d.line, d.level, d.message] for d in entry.diagnostics], ensure_ascii=False).encode("utf-8"))
         self._dirty = True
+
+    def _set_signature(self, number: int, info: os.stat_result) -> None:
+        cols = self.cols
+        cols["f_size"][number] = info.st_size
+        cols["f_mtime"][number] = info.st_mtime_ns
+        cols["f_ctime"][number] = info.st_ctime_ns
+        cols["f_inode"][number] = info.st_ino
 
     def drop(self, number: int, changes: Changes) -> None:
         """Drop library file ``number`` (changed or gone)."""
@@ -623,17 +796,18 @@ class Archive:
             "articles": len(library),
             "files": len(library.files),
             "encoding": self.encoding,
+            "scanned_at": self.scanned_at,
             "search": self.search_meta,
         }
 
     def _arrays(self) -> dict[str, array | bytes]:
+        """Everything the index stores, copied (the library may grow while a save runs)."""
         library = self.library
-        files = library.files
         runs = library.date_runs()
         heads, bodies = library.headlines, library.bodies
         assert isinstance(heads, FileTextStore) and isinstance(bodies, FileTextStore)
-        return {
-            "ordinals": array("i", library.ordinals),  # copies: the library may grow while a save runs
+        arrays: dict[str, array | bytes] = {
+            "ordinals": array("i", library.ordinals),
             "minutes": array("h", library.minutes),
             "lines": array("i", library.lines),
             "file_of": array("i", library.file_of),
@@ -647,26 +821,18 @@ class Archive:
             "rep_index": array("i", library.repeats.keys()),
             "rep_count": array("i", library.repeats.values()),
             "dead": array("i", sorted(library.dead)),
-            "f_first": array("i", (f.first for f in files)),
-            "f_count": array("i", (f.count for f in files)),
-            "f_dead": array("b", (f.dead for f in files)),
-            "f_size": array("q", (s.size for s in self.signatures)),
-            "f_mtime": array("q", (s.mtime_ns for s in self.signatures)),
-            "f_ctime": array("q", (s.ctime_ns for s in self.signatures)),
-            "f_inode": array("Q", (s.inode for s in self.signatures)),
-            "f_digest": b"".join(self.digests),
-            "f_date": array("i", (f.info.date.toordinal() if f.info.date else 0 for f in files)),
-            "f_articles": array("i", (f.info.articles for f in files)),
-            "f_lines": array("i", (f.info.lines for f in files)),
-            "f_datelines": array("i", (f.info.datelines for f in files)),
-            "f_header": array("b", (f.info.header for f in files)),
-            "f_paths": b"\0".join(os.fsencode(f.path) for f in files),
-            "f_sources": b"\0".join(f.info.source.encode("utf-8") for f in files),
-            "f_refs": b"\0".join((f.info.ref or "").encode("utf-8") for f in files),
-            "f_diagnostics": json.dumps(
-                [[[d.line, d.level, d.message] for d in f.diagnostics] for f in files], ensure_ascii=False
-            ).encode("utf-8"),
+            "f_dead": bytes(library.files.dead),
+            "f_diag_count": array("i", library.files.diagnostic_counts),
+            "f_digest": bytes(self.digests),
+            "f_paths": b"\0".join(map(os.fsencode, self.paths)),
+            "f_sources": b"\0".join(self._sources),
+            "f_refs": b"\0".join(self._refs),
+            "f_diagnostics": b"\n".join(self._diagnostics),
+            "dir_paths": b"\0".join(map(os.fsencode, self.dirs)),
+            "dir_mtime": array("q", self.dirs.values()),
         }
+        arrays.update((name, array(values.typecode, values)) for name, values in self.cols.items())
+        return arrays
 
     def close(self) -> None:
         """Release the mapped files."""
@@ -679,10 +845,14 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _split_blob(blob: bytes | memoryview, count: int) -> list[bytes]:
-    parts = bytes(blob).split(b"\0") if count else []
-    if len(parts) != count:
-        raise CacheError("file table is inconsistent")
+def _split(blob: bytes | memoryview, count: int | None = None, separator: bytes = b"\0") -> list[bytes]:
+    """The parts of a joined blob (``count`` of them, or :class:`CacheError`)."""
+    data = bytes(blob)
+    parts = data.split(separator) if data or count else []
+    if count is not None and len(parts) != (count if count else 0):
+        if not (count == 0 and parts == [b""]):
+            raise CacheError("file table is inconsistent")
+        parts = []
     return parts
 
 

@@ -205,7 +205,7 @@ def refresh(archive: Archive, options: Options, err: IO[str], strict: bool = Tru
     """Bring the archive up to date with the files (progress on a terminal's stderr)."""
     progress = Progress(err)
     try:
-        changes = archive.refresh(scan(options.inputs), progress, strict=strict)
+        changes = archive.refresh(options.inputs, progress, strict=strict)
     finally:
         progress.close()
     for skipped in changes.skipped:
@@ -229,10 +229,9 @@ def _make_app(options: Options) -> ReaderApp:
     archive = open_archive(options)
     synced = False
     if archive.loaded:
-        small = sum(s.size for s in archive.signatures) <= SYNC_LOAD_BYTES
+        small = archive.total_bytes <= SYNC_LOAD_BYTES
     else:
-        found = scan(options.inputs)
-        small = sum(f.stat.st_size for f in found) <= SYNC_LOAD_BYTES
+        small = sum(f.stat.st_size for f in scan(options.inputs)) <= SYNC_LOAD_BYTES
     if small:
         refresh(archive, options, sys.stderr)
         options.warnings[:] = [w for w in options.warnings if w not in archive.warnings]

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from .model import Article, BulletinInfo, Diagnostic, ParsedBulletin, paragraphs
 
-__all__ = ["Library", "LibraryFile", "MemoryTextStore", "TextStore", "sort_key"]
+__all__ = ["FileTable", "Library", "LibraryFile", "MemoryTextStore", "TextStore", "sort_key"]
 
 BODY_CACHE = 256
 """Articles kept whole, body split into paragraphs (the rest are read again when needed)."""
@@ -86,8 +86,8 @@ def sort_key(ordinal: int, time_minutes: int, index: int) -> int:
 class LibraryFile:
     """One input file and the range of article indexes it filled."""
 
-    path: Path
-    """The file as found on disk."""
+    path: str
+    """The file as found on disk (an OS path string)."""
     info: BulletinInfo
     """What the loader said about it (its ``source`` is the display name)."""
     first: int
@@ -105,6 +105,69 @@ class LibraryFile:
         return self.info.source
 
 
+class FileTable(Sequence[LibraryFile]):
+    """The library's files: those read from a stored index stay columns until one is asked for.
+
+    A million-article archive has tens of thousands of files; making a record of each at
+    every start would cost more than everything else. ``loader(n)`` makes stored file
+    ``n``'s record (the archive supplies it); files added since are plain records.
+    """
+
+    def __init__(self, stored: int = 0, loader: Callable[[int], LibraryFile] | None = None, dead: bytearray | None = None, diagnostics: array | None = None) -> None:
+        self._stored = stored
+        self._loader = loader
+        self._made: dict[int, LibraryFile] = {}
+        self._added: list[LibraryFile] = []
+        self.dead = dead if dead is not None else bytearray(stored)
+        """Per file: 1 once it changed or went away."""
+        self.diagnostic_counts = diagnostics if diagnostics is not None else array("i", bytes(4 * stored))
+        """Per file: how many diagnostics it has."""
+
+    def __len__(self) -> int:
+        return self._stored + len(self._added)
+
+    def __getitem__(self, number):  # type: ignore[no-untyped-def,override]
+        if isinstance(number, slice):
+            return [self[n] for n in range(*number.indices(len(self)))]
+        if number < 0:
+            number += len(self)
+        if number >= self._stored:
+            return self._added[number - self._stored]
+        found = self._made.get(number)
+        if found is None:
+            assert self._loader is not None
+            found = self._made[number] = self._loader(number)
+            found.dead = bool(self.dead[number])
+        return found
+
+    def __iter__(self) -> Iterator[LibraryFile]:
+        return (self[n] for n in range(len(self)))
+
+    def append(self, entry: LibraryFile) -> None:
+        """Add a file read in this session."""
+        self._added.append(entry)
+        self.dead.append(entry.dead)
+        self.diagnostic_counts.append(len(entry.diagnostics))
+
+    def mark_dead(self, number: int) -> None:
+        """File ``number`` changed or went away."""
+        self.dead[number] = 1
+        if number >= self._stored:
+            self._added[number - self._stored].dead = True
+        elif number in self._made:
+            self._made[number].dead = True
+
+    @property
+    def alive(self) -> int:
+        """How many files are listed."""
+        return len(self.dead) - self.dead.count(1)
+
+    def alive_numbers(self) -> Iterator[int]:
+        """The numbers of the listed files."""
+        dead = self.dead
+        return (n for n in range(len(dead)) if not dead[n])
+
+
 @dataclass(slots=True)
 class Library:
     """All articles of the user's inputs: headers in packed columns, bodies read on demand.
@@ -117,7 +180,7 @@ class Library:
     """Headlines by article index."""
     bodies: TextStore = field(default_factory=MemoryTextStore)
     """Bodies (the lines after the headline) by article index."""
-    files: list[LibraryFile] = field(default_factory=list)
+    files: FileTable = field(default_factory=FileTable)
     """Input files in the order they were added."""
     ordinals: array = field(default_factory=lambda: array("i"))
     """Date of each article as a proleptic ordinal (0: undated)."""
@@ -141,7 +204,7 @@ class Library:
 
     # --- growing ----------------------------------------------------------------------
 
-    def add(self, parsed: ParsedBulletin, path: Path | str | None = None) -> range:
+    def add(self, parsed: ParsedBulletin, path: os.PathLike[str] | str | None = None) -> range:
         """Append one file's articles; returns their indexes.
 
         A repeat of an article loaded before (same content key) gets an id suffixed
@@ -175,18 +238,16 @@ class Library:
         self.keys.extend(keys)
         self.headlines.append_many(rows.headlines)
         self.bodies.append_many(rows.bodies)
-        self.files.append(
-            LibraryFile(Path(path) if path is not None else Path(parsed.source), parsed.info, start, count, tuple(diagnostics))
-        )
+        self.files.append(LibraryFile(os.fspath(path) if path is not None else parsed.source, parsed.info, start, count, tuple(diagnostics)))
         self._insert_chronological(range(start, start + count))
         return range(start, start + count)
 
     def drop_file(self, number: int) -> range | None:
         """Forget file ``number``'s articles (it changed or went away); their indexes (``None``: already gone)."""
-        entry = self.files[number]
-        if entry.dead:
+        if self.files.dead[number]:
             return None
-        entry.dead = True
+        entry = self.files[number]
+        self.files.mark_dead(number)
         gone = range(entry.first, entry.first + entry.count)
         self.dead.update(gone)
         if self._chronological is not None:
@@ -331,12 +392,20 @@ class Library:
     @property
     def bulletins(self) -> list[BulletinInfo]:
         """Facts about each listed file."""
-        return [f.info for f in self.files if not f.dead]
+        return [self.files[n].info for n in self.files.alive_numbers()]
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
         """Every anomaly the loader reported for the listed files."""
-        return [d for f in self.files if not f.dead for d in f.diagnostics]
+        files = self.files
+        counts = files.diagnostic_counts
+        return [d for n in files.alive_numbers() if counts[n] for d in files[n].diagnostics]
+
+    @property
+    def diagnostic_count(self) -> int:
+        """How many anomalies the loader reported for the listed files."""
+        counts, dead = self.files.diagnostic_counts, self.files.dead
+        return sum(counts) - sum(counts[n] for n in range(len(dead)) if dead[n])
 
     def chronological(self) -> array:
         """Listed article indexes oldest first, undated last (see :func:`sort_key`)."""

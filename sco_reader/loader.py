@@ -412,8 +412,9 @@ def load_file(path: Path | str, encoding: str = DEFAULT_ENCODING) -> ParsedBulle
 class FoundFile:
     """A bulletin file :func:`scan` found, with what ``stat`` said of it."""
 
-    path: Path
-    """The file, as reached from what the user named."""
+    path: str
+    """The file, as reached from what the user named (an OS path string: no ``Path`` objects for
+    tens of thousands of files)."""
     stat: os.stat_result
     """Its size, times and inode when found."""
 
@@ -427,11 +428,16 @@ def _stat(path: Path | str, given: str | Path) -> os.stat_result:
         raise LoadError(f"{display_name(given)}: {error.strerror or error}") from None
 
 
-def _walk(root: Path, given: str | Path) -> list[FoundFile]:
-    """Every regular ``*.txt`` file below ``root``, in path order (directory links followed once)."""
+def walk_files(root: str, dirs: dict[str, int] | None = None) -> list[FoundFile]:
+    """Every regular ``*.txt`` file below ``root``, in path order (directory links followed once).
+
+    ``dirs``, when given, receives every directory listed with its ``mtime_ns`` (the
+    archive lists again only those whose time moves). :class:`LoadError` for a directory
+    that cannot be listed.
+    """
     found: list[tuple[tuple[str, ...], FoundFile]] = []
     seen_dirs: set[tuple[int, int]] = set()
-    pending: list[tuple[str, tuple[str, ...]]] = [(os.fspath(root), ())]
+    pending: list[tuple[str, tuple[str, ...]]] = [(root, ())]
     while pending:
         directory, parts = pending.pop()
         try:
@@ -444,35 +450,38 @@ def _walk(root: Path, given: str | Path) -> list[FoundFile]:
         except OSError as error:
             shown = display_name(directory)
             raise LoadError(f"{shown}: cannot list directory: {error.strerror or error}") from None
+        if dirs is not None:
+            dirs[directory] = info.st_mtime_ns
         for entry in listed:
             try:
                 if entry.is_dir():
                     pending.append((entry.path, (*parts, entry.name)))
                 elif entry.name.endswith(".txt") and entry.is_file():
-                    found.append(((*parts, entry.name), FoundFile(Path(entry.path), entry.stat())))
+                    found.append(((*parts, entry.name), FoundFile(entry.path, entry.stat())))
             except OSError:
                 continue  # vanished or unreadable while listing: not a bulletin we can read
     found.sort(key=lambda pair: pair[0])
     return [item for _, item in found]
 
 
-def scan(paths: Sequence[str | Path]) -> list[FoundFile]:
+def scan(paths: Sequence[str | Path], dirs: dict[str, int] | None = None) -> list[FoundFile]:
     """Expand the user's paths to bulletin files in reading order, with their ``stat``.
 
     A directory means every regular ``*.txt`` file below it, recursively, in path order.
     :class:`LoadError` (one line) for a missing path, a directory without bulletins, an
     unlistable directory, or a named path that is not a regular file (a FIFO, a device).
+    ``dirs`` receives the directories listed (see :func:`walk_files`).
     """
     files: list[FoundFile] = []
     for given in paths:
         info = _stat(given, given)
         if stat.S_ISDIR(info.st_mode):
-            found = _walk(Path(given), given)
+            found = walk_files(os.fspath(given), dirs)
             if not found:
                 raise LoadError(f"{display_name(given)}: no bulletins (*.txt files) in this directory")
             files.extend(found)
         elif stat.S_ISREG(info.st_mode):
-            files.append(FoundFile(Path(given), info))
+            files.append(FoundFile(os.fspath(given), info))
         else:
             raise LoadError(f"{display_name(given)}: {_kind(info.st_mode)}, not a bulletin file")
     return files
@@ -488,7 +497,7 @@ def check_inputs(paths: Sequence[str | Path]) -> None:
 
 def discover(paths: Sequence[str | Path]) -> list[Path]:
     """:func:`scan` without the ``stat`` results."""
-    return [found.path for found in scan(paths)]
+    return [Path(found.path) for found in scan(paths)]
 
 
 def iter_load(files: Iterable[Path], encoding: str = DEFAULT_ENCODING) -> Iterator[ParsedBulletin]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sco_reader.archive import Archive, index_dir
+from sco_reader.archive import Archive, index_dir, read_change
 from sco_reader.loader import LoadError, load_files, scan
 
 from .conftest import SEED
@@ -44,7 +44,7 @@ def snapshot(archive: Archive) -> list[tuple[object, ...]]:
 
 def open_archive(inputs: list[Path], cache: Path) -> Archive:
     archive = Archive.open(inputs, root=cache)
-    archive.refresh(scan(inputs))
+    archive.refresh(inputs)
     return archive
 
 
@@ -62,7 +62,7 @@ def test_reopening_reads_the_index_and_equals_a_fresh_load(tmp_path: Path, archi
     assert not first.loaded and first.warnings == []
     again = Archive.open([archive_dir], root=cache)
     assert again.loaded
-    assert again.plan(scan([archive_dir])).empty
+    assert again.refresh([archive_dir]).empty
     fresh = load_files(scan_paths := [f.path for f in scan([archive_dir])])
     assert snapshot(again) == [
         (fresh.id(i), fresh.date(i), fresh.time(i), fresh.headline(i), fresh.body(i), fresh.source(i), fresh.line(i))
@@ -85,12 +85,12 @@ def test_a_new_file_is_the_only_one_read(tmp_path: Path, archive_dir: Path) -> N
     open_archive([archive_dir], cache)
     write(archive_dir / "2024-07-09.txt", first="Brand new")
     archive = Archive.open([archive_dir], root=cache)
-    plan = archive.plan(scan([archive_dir]))
-    assert [f.path.name for f in plan.new] == ["2024-07-09.txt"] and not plan.changed and not plan.gone
-    changes = archive.refresh(scan([archive_dir]))
+    plan = archive.plan([archive_dir])
+    assert [Path(f.path).name for f in plan.new] == ["2024-07-09.txt"] and not plan.gone
+    changes = archive.refresh([archive_dir])
     assert [len(r) for r in changes.added] == [3] and not changes.dropped
     assert "Brand new" in [h for _, _, _, h, *_ in snapshot(archive)]
-    assert Archive.open([archive_dir], root=cache).plan(scan([archive_dir])).empty
+    assert Archive.open([archive_dir], root=cache).refresh([archive_dir]).empty
 
 
 def test_append_edit_rename_delete_and_directory_are_never_served_stale(tmp_path: Path, archive_dir: Path) -> None:
@@ -98,8 +98,8 @@ def test_append_edit_rename_delete_and_directory_are_never_served_stale(tmp_path
 
     def reopen() -> list[str]:
         archive = Archive.open([archive_dir], root=cache)
-        archive.refresh(scan([archive_dir]))
-        assert Archive.open([archive_dir], root=cache).plan(scan([archive_dir])).empty
+        archive.refresh([archive_dir])
+        assert Archive.open([archive_dir], root=cache).refresh([archive_dir]).empty
         headlines = [h for _, _, _, h, *_ in snapshot(archive)]
         fresh = load_files([f.path for f in scan([archive_dir])])
         assert sorted(headlines) == sorted(a.headline for a in fresh.articles)
@@ -133,10 +133,10 @@ def test_touched_file_is_hashed_not_reparsed(tmp_path: Path, archive_dir: Path) 
     open_archive([archive_dir], cache)
     os.utime(archive_dir / "2024-07-01.txt")
     archive = Archive.open([archive_dir], root=cache)
-    assert len(archive.plan(scan([archive_dir])).changed) == 1
-    changes = archive.refresh(scan([archive_dir]))
+    assert str(archive_dir / "2024-07-01.txt") in [item.path for _, item in archive.plan([archive_dir]).changed]
+    changes = archive.refresh([archive_dir])
     assert changes.empty
-    assert Archive.open([archive_dir], root=cache).plan(scan([archive_dir])).empty
+    assert Archive.open([archive_dir], root=cache).refresh([archive_dir]).empty
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty", "stores"])
@@ -159,7 +159,7 @@ def test_a_broken_index_is_rebuilt_with_one_warning(tmp_path: Path, archive_dir:
             store.write_bytes(store.read_bytes()[:10])
     archive = Archive.open([archive_dir], root=cache)
     assert not archive.loaded and len(archive.warnings) == 1 and "rebuilding" in archive.warnings[0]
-    archive.refresh(scan([archive_dir]))
+    archive.refresh([archive_dir])
     assert snapshot(archive) == good
     assert Archive.open([archive_dir], root=cache).loaded
 
@@ -218,7 +218,7 @@ def test_two_processes_building_at_once_leave_a_usable_index(tmp_path: Path, arc
     cache = tmp_path / "cache"
     code = (
         "import sys; from pathlib import Path; from sco_reader.archive import Archive; from sco_reader.loader import scan\n"
-        "inputs=[Path(sys.argv[1])]; a=Archive.open(inputs, root=Path(sys.argv[2])); a.refresh(scan(inputs))\n"
+        "inputs=[Path(sys.argv[1])]; a=Archive.open(inputs, root=Path(sys.argv[2])); a.refresh(inputs)\n"
         "print(len(a.library.chronological()))"
     )
     runs = [subprocess.Popen([sys.executable, "-c", code, str(archive_dir), str(cache)], stdout=subprocess.PIPE, text=True) for _ in range(4)]
@@ -230,18 +230,19 @@ def test_two_processes_building_at_once_leave_a_usable_index(tmp_path: Path, arc
 def test_vanished_files_are_skipped_but_bad_ones_still_refused(tmp_path: Path, archive_dir: Path) -> None:
     found = scan([archive_dir])
     (archive_dir / "2024-07-02.txt").unlink()
-    archive = Archive.open([archive_dir], root=tmp_path / "cache")
-    changes = archive.refresh(found)
-    assert len(changes.skipped) == 1 and "2024-07-02.txt" in changes.skipped[0]
-    assert len(snapshot(archive)) == 6
+    skipped = [read_change(None, item, None, "utf-8", strict=True) for item in found]
+    assert [r.item.path for r in skipped if r.skipped] == [str(archive_dir / "2024-07-02.txt")]
     (archive_dir / "2024-07-05.txt").write_text("<html>not a bulletin</html>\n", encoding="utf-8")
     with pytest.raises(LoadError, match="not a bulletin"):
-        Archive.open([archive_dir], root=tmp_path / "other").refresh(scan([archive_dir]))
+        Archive.open([archive_dir], root=tmp_path / "other").refresh([archive_dir])
+    archive = Archive.open([archive_dir], root=tmp_path / "lenient")
+    changes = archive.refresh([archive_dir], strict=False)
+    assert len(changes.skipped) == 1 and "2024-07-05.txt" in changes.skipped[0] and len(snapshot(archive)) == 6
 
 
 def test_in_memory_archive_needs_no_cache(tmp_path: Path, archive_dir: Path) -> None:
     archive = Archive.open([archive_dir], root=None)
-    archive.refresh(scan([archive_dir]))
+    archive.refresh([archive_dir])
     assert len(snapshot(archive)) == 9 and archive.warnings == [] and not archive.save()
 
 
@@ -252,3 +253,28 @@ def test_unwritable_cache_location_is_bypassed_with_one_warning(tmp_path: Path, 
     archive = open_archive([archive_dir], blocker / "cache")
     assert len(snapshot(archive)) == 9
     assert len(archive.warnings) == 1 and "cannot write the index cache" in archive.warnings[0]
+
+
+def test_quick_check_lists_only_directories_whose_time_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick check stats known files and lists only the directories whose time moved; a file
+    is hashed again only when its signature moved or it changed right before the last listing."""
+    from sco_reader import archive as archive_module
+    from sco_reader.archive import RACY_NS
+
+    folder = tmp_path / "bulletins"
+    for month in ("01", "02"):
+        write(folder / month / f"2024-{month}-01.txt", first=f"Month {month}")
+    cache = tmp_path / "cache"
+    open_archive([folder], cache)
+    archive = Archive.open([folder], root=cache)
+    assert len(archive.plan([folder]).changed) == 2  # both written within RACY_NS of the listing: hashed again
+    archive.scanned_at += 10 * RACY_NS  # as if the listing were made long after the files were written
+    listed: list[str] = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(archive_module.os, "scandir", lambda path: listed.append(os.fspath(path)) or real_scandir(path))
+    assert archive.plan([folder]).empty and listed == []
+    write(folder / "02" / "2024-02-02.txt", first="Late")
+    archive.scanned_at = (folder / "02").stat().st_mtime_ns + 10 * RACY_NS
+    plan = archive.plan([folder])
+    assert [Path(f.path).name for f in plan.new] == ["2024-02-02.txt"] and not plan.changed and not plan.gone
+    assert listed == [str(folder / "02")]
