@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     state = parser.add_mutually_exclusive_group()
     state.add_argument("--state", metavar="PATH", help="reading-state database (default: $SCO_READER_STATE or the user state dir)")
     state.add_argument("--no-state", action="store_true", help="keep no reading state")
+    parser.add_argument("--serve", action="store_true", help="serve the reader to web browsers, one reader per tab")
+    parser.add_argument("--host", metavar="HOST", help="with --serve: address to listen on (default 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, metavar="PORT", help="with --serve: TCP port (default 8000; 0: any free port)")
     parser.add_argument("--version", action="version", version=f"sco-reader {__version__}")
     return parser
 
@@ -250,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         options = parse_options(argv)
+        if options.args.serve or options.args.host is not None or options.args.port is not None:
+            from .serve import run_serve
+
+            return run_serve(options)
         if options.args.list or options.args.json or options.args.check or options.args.search is not None:
             status = run_batch(options, sys.stdout, sys.stderr)
             sys.stdout.flush()
