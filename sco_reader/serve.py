@@ -17,7 +17,6 @@ import ipaddress
 import shlex
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
@@ -107,8 +106,9 @@ def origin_allowed(origin: str | None, host_header: str | None) -> bool:
 def reader_command(args: argparse.Namespace, python: str = sys.executable) -> list[str]:
     """The reader each tab runs: the same paths, encoding and state options as this command.
 
-    Paths are made absolute (the command does not depend on the working
-    directory) and come after ``--``, so a file named ``-x.txt`` stays a file.
+    Paths are passed as given (readers start in the server's working directory,
+    so they name the same files and show the same source names as the terminal
+    reader) and come after ``--``, so a file named ``-x.txt`` stays a file.
     """
     command = [python, "-m", "sco_reader"]
     if args.encoding != DEFAULT_ENCODING:
@@ -116,9 +116,9 @@ def reader_command(args: argparse.Namespace, python: str = sys.executable) -> li
     if args.no_state:
         command.append("--no-state")
     elif args.state:
-        command += ["--state", str(Path(args.state).expanduser().absolute())]
+        command += ["--state", args.state]
     command.append("--")
-    command += [str(Path(path).absolute()) for path in args.paths]
+    command += list(args.paths)
     return command
 
 

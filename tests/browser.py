@@ -213,8 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not CHROMIUM.exists():
         sys.stderr.write(f"browser: {CHROMIUM} is missing (apt-get install chromium)\n")
         return 2
-    with tempfile.TemporaryDirectory() as state_dir, served("--state", str(Path(state_dir) / "state.sqlite3")) as reader:
-        visit_in_chromium(reader.url, [("", FIRST_SCREEN), ("j", AFTER_J)], screenshot=out)
+    with tempfile.TemporaryDirectory() as state_dir:
+        # The bulletin named as sco_reader.screenshots names it (relative to the repository), a fresh reading state.
+        with served("seeds", "--state", str(Path(state_dir) / "state.sqlite3")) as reader:
+            visit_in_chromium(reader.url, [("", FIRST_SCREEN), ("j", AFTER_J)], screenshot=out)
     print(f"wrote {out}")
     return 0
 

@@ -115,7 +115,7 @@ def test_each_tab_runs_the_reader_with_the_same_paths_and_options(
     monkeypatch.chdir(tmp_path)
     settings = settings_for("--serve", NASTY_DIR, "--encoding", "cp1251", "--state", "s.db")
     assert settings.command == [
-        sys.executable, "-m", "sco_reader", "--encoding", "cp1251", "--state", str(tmp_path / "s.db"), "--", str(nasty),
+        sys.executable, "-m", "sco_reader", "--encoding", "cp1251", "--state", "s.db", "--", NASTY_DIR,
     ]
     # The shell textual-serve uses gets back exactly these words, and execs the reader.
     assert shlex.split(settings.shell_command) == ["exec", *settings.command]
