@@ -173,7 +173,7 @@ def run_serve(options: Options, out: IO[str] | None = None, err: IO[str] | None 
     try:
         from .serve_http import serve_forever
     except ImportError as error:
-        raise UsageError(f"--serve needs textual-serve ({error.name} is missing): {INSTALL_HINT}") from None
+        raise UsageError(f"--serve needs textual-serve ({error.name or error} is missing): {INSTALL_HINT}") from None
     if not settings.local_only:
         err.write(
             f"sco-reader: warning: serving on {settings.host}, not only this machine: the reader has no "
