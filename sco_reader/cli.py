@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--cache", metavar="DIR", help="where the archive index lives (default: $SCO_READER_CACHE or the user cache dir)")
     cache.add_argument("--no-cache", action="store_true", help="keep no archive index: read every file, store nothing")
+    parser.add_argument("--serve", action="store_true", help="serve the reader to web browsers, one reader per tab")
+    parser.add_argument("--host", metavar="HOST", help="with --serve: address to listen on (default 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, metavar="PORT", help="with --serve: TCP port (default 8000; 0: any free port)")
     parser.add_argument("--version", action="version", version=f"sco-reader {__version__}")
     return parser
 
@@ -389,8 +392,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         options = parse_options(argv)
-        if not options.batch and not sys.stdout.isatty():
-            # Not a terminal (a file, a pipe): print the timeline, as git and ls adapt, never the full-screen UI.
+        if options.args.serve or options.args.host is not None or options.args.port is not None:
+            from .serve import run_serve
+
+            return run_serve(options)
+        if not options.batch and not sys.stdout.isatty() and "TEXTUAL_DRIVER" not in os.environ:
+            # Not a terminal (a file, a pipe): print the timeline, as git and ls adapt, never the full-screen UI
+            # (unless a driver of another kind, such as textual-serve's web driver, draws the screen).
             options.args.list = True
         if options.batch:
             status = run_batch(options, sys.stdout, sys.stderr)
