@@ -47,7 +47,7 @@ from typing import Callable, Sequence
 
 import platformdirs
 
-from .library import FileTable, Library, LibraryFile
+from .library import FileTable, Library, LibraryFile, Runs
 from .loader import DEFAULT_ENCODING, FoundFile, LoadError, check_inputs, display_name, parse_bytes, read_file, scan, walk_files
 from .model import BulletinInfo, Diagnostic, ParsedBulletin
 
@@ -239,7 +239,7 @@ class Known:
 
     numbers: list[int]
     """Listed library file numbers."""
-    paths: list[str]
+    paths: list[bytes]
     """Their paths."""
     signatures: list[tuple[int, int, int, int]]
     """Their ``(size, mtime_ns, ctime_ns, inode)`` when read."""
@@ -250,7 +250,7 @@ class Known:
     scanned_at: int
     """When that listing was made (``time_ns``); ``0``: never."""
 
-    def by_path(self) -> dict[str, int]:
+    def by_path(self) -> dict[bytes, int]:
         """Position in these lists of each path."""
         return {path: k for k, path in enumerate(self.paths)}
 
@@ -284,7 +284,7 @@ def plan(found: Sequence[FoundFile], known: Known) -> Plan:
     result = Plan()
     racy = known.scanned_at - RACY_NS
     for item in found:
-        k = remaining.pop(item.path, None)
+        k = remaining.pop(os.fsencode(item.path), None)
         if k is None:
             result.new.append(item)
             continue
@@ -317,11 +317,11 @@ def quick_plan(inputs: Sequence[str | os.PathLike[str]], known: Known) -> Plan |
         try:
             info = os.stat(directory)
         except OSError:
-            del result.dirs[directory]
+            del result.dirs[directory]  # type: ignore[union-attr]
             continue
         if info.st_mtime_ns == mtime and info.st_mtime_ns < racy:
             continue
-        result.dirs[directory] = info.st_mtime_ns
+        result.dirs[directory] = info.st_mtime_ns  # type: ignore[index]
         try:
             with os.scandir(directory) as entries:
                 found = list(entries)
@@ -331,32 +331,34 @@ def quick_plan(inputs: Sequence[str | os.PathLike[str]], known: Known) -> Plan |
             try:
                 if entry.is_dir() and entry.path not in known.dirs:
                     for item in walk_files(entry.path, result.dirs):
-                        if item.path not in listed:
+                        if os.fsencode(item.path) not in listed:
                             result.new.append(item)
-                            listed.add(item.path)
-                elif entry.name.endswith(".txt") and entry.is_file() and entry.path not in listed:
+                            listed.add(os.fsencode(item.path))
+                elif entry.name.endswith(".txt") and entry.is_file() and os.fsencode(entry.path) not in listed:
                     result.new.append(FoundFile(entry.path, entry.stat()))
-                    listed.add(entry.path)
+                    listed.add(os.fsencode(entry.path))
             except OSError:
                 continue
-    # Files: each known one, stat'ed again.
-    for k, path in enumerate(known.paths):
-        try:
-            info = os.stat(path)
-        except OSError:
+    # Files: each known one, stat'ed again (bytes paths: nothing decoded for the unchanged).
+    signatures = known.signatures
+    for k, info in enumerate(map(_stat_or_none, known.paths)):
+        if info is None or not stat.S_ISREG(info.st_mode):
             result.gone.append(known.numbers[k])
             continue
-        if not stat.S_ISREG(info.st_mode):
-            result.gone.append(known.numbers[k])
-            continue
-        signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-        if signature != known.signatures[k] or info.st_ctime_ns >= racy:
-            result.changed.append((known.numbers[k], FoundFile(path, info)))
+        if (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) != signatures[k] or info.st_ctime_ns >= racy:
+            result.changed.append((known.numbers[k], FoundFile(os.fsdecode(known.paths[k]), info)))
     for root in roots:  # a named file the archive does not know yet
-        if not os.path.isdir(root) and root not in listed:
+        if not os.path.isdir(root) and os.fsencode(root) not in listed:
             result.new.append(FoundFile(root, os.stat(root)))
     result.gone.sort()
     return result
+
+
+def _stat_or_none(path: bytes) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def plan_inputs(inputs: Sequence[str | os.PathLike[str]], known: Known) -> Plan:
@@ -504,8 +506,8 @@ class Archive:
         """What the search engine stored with the index (its segments)."""
         self.cols: dict[str, array] = {name: array(code) for name, code in _FILE_COLUMNS.items()}
         """Per-file numbers (see :data:`_FILE_COLUMNS`)."""
-        self.paths: list[str] = []
-        """Per file, its path."""
+        self.paths: list[bytes] = []
+        """Per file, its path (bytes, as the OS takes it: no decoding for tens of thousands of files)."""
         self.digests = bytearray()
         """Per file, 16 bytes of hash of its content when read."""
         self.dirs: dict[str, int] = {}
@@ -597,7 +599,7 @@ class Archive:
                 raise CacheError(f"{store.path.name} is truncated")
         archive = cls(Library(), directory)
         archive.cols = {name: arrays[name] for name in _FILE_COLUMNS}  # type: ignore[misc]
-        archive.paths = [os.fsdecode(p) for p in _split(arrays["f_paths"], files)]
+        archive.paths = _split(arrays["f_paths"], files)
         archive.digests = bytearray(arrays["f_digest"])
         archive._sources = _split(arrays["f_sources"], files)
         archive._refs = _split(arrays["f_refs"], files)
@@ -620,11 +622,13 @@ class Archive:
         order = arrays["chronological"]
         if len(order) != count - len(library.dead):
             raise CacheError("chronological order does not match the articles")
-        runs = [
-            (date.fromordinal(o) if o else None, start, stop)
-            for o, start, stop in zip(arrays["run_date"], arrays["run_start"], arrays["run_stop"])
-        ]
-        library.set_order(order, runs)  # type: ignore[arg-type]
+        runs = Runs(arrays["run_date"], arrays["run_start"], arrays["run_stop"])  # type: ignore[arg-type]
+        if not (len(runs.ordinals) == len(runs.starts) == len(runs.stops)) or (runs.stops and runs.stops[-1] != len(order)):
+            raise CacheError("date runs do not match the chronological order")
+        key_order = arrays["key_order"]
+        if len(key_order) != count:
+            raise CacheError("key order does not match the articles")
+        library.set_order(order, runs, key_order)  # type: ignore[arg-type]
         archive.library = library
         archive._generation = str(meta["generation"])
         archive._build = build
@@ -647,7 +651,7 @@ class Archive:
             bool(cols["f_header"][number]),
         )
         found = tuple(Diagnostic(source, line, level, message) for line, level, message in json.loads(self._diagnostics[number]))
-        return LibraryFile(self.paths[number], info, cols["f_first"][number], cols["f_count"][number], found)
+        return LibraryFile(os.fsdecode(self.paths[number]), info, cols["f_first"][number], cols["f_count"][number], found)
 
     # --- keeping up with the files -----------------------------------------------------------
 
@@ -690,10 +694,12 @@ class Archive:
         """Take in a plan's listing and drop the files it found gone (before the files are read)."""
         for number in work.gone:
             self.drop(number, changes)
-        if work.dirs is not None and (work.dirs != self.dirs or work.scanned_at != self.scanned_at):
+        if work.dirs is not None:
+            if work.dirs != self.dirs:
+                self._dirty = True
             self.dirs = work.dirs
-            self.scanned_at = work.scanned_at
-            self._dirty = True
+            if self._dirty or work.files:
+                self.scanned_at = work.scanned_at  # stored with what the listing changed
 
     def apply(self, result: FileResult, changes: Changes) -> None:
         """Take in what :func:`read_change` found (on the thread that owns the library)."""
@@ -720,7 +726,7 @@ class Archive:
         ):
             self.cols[name].append(value)
         self._set_signature(number, result.item.stat)
-        self.paths.append(entry.path)
+        self.paths.append(os.fsencode(entry.path))
         self.digests += result.digest
         self._sources.append(info.source.encode("utf-8"))
         self._refs.append((info.ref or "").encode("utf-8"))
@@ -815,16 +821,17 @@ class Archive:
             "head_off": heads.offsets,  # replaced by the offsets after the pending texts (SaveJob.run)
             "body_off": bodies.offsets,
             "chronological": array("i", library.chronological()),
-            "run_date": array("i", (d.toordinal() if d else 0 for d, _, _ in runs)),
-            "run_start": array("i", (start for _, start, _ in runs)),
-            "run_stop": array("i", (stop for _, _, stop in runs)),
+            "key_order": array("i", library.key_order()),
+            "run_date": array("i", runs.ordinals),
+            "run_start": array("i", runs.starts),
+            "run_stop": array("i", runs.stops),
             "rep_index": array("i", library.repeats.keys()),
             "rep_count": array("i", library.repeats.values()),
             "dead": array("i", sorted(library.dead)),
             "f_dead": bytes(library.files.dead),
             "f_diag_count": array("i", library.files.diagnostic_counts),
             "f_digest": bytes(self.digests),
-            "f_paths": b"\0".join(map(os.fsencode, self.paths)),
+            "f_paths": b"\0".join(self.paths),
             "f_sources": b"\0".join(self._sources),
             "f_refs": b"\0".join(self._refs),
             "f_diagnostics": b"\n".join(self._diagnostics),

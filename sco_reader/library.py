@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from .model import Article, BulletinInfo, Diagnostic, ParsedBulletin, paragraphs
 
-__all__ = ["FileTable", "Library", "LibraryFile", "MemoryTextStore", "TextStore", "sort_key"]
+__all__ = ["FileTable", "Library", "LibraryFile", "MemoryTextStore", "Runs", "TextStore", "sort_key"]
 
 BODY_CACHE = 256
 """Articles kept whole, body split into paragraphs (the rest are read again when needed)."""
@@ -80,6 +80,47 @@ def sort_key(ordinal: int, time_minutes: int, index: int) -> int:
     if ordinal == 0:
         return _UNDATED | index
     return (ordinal << _DATE_SHIFT) | ((time_minutes + 1) << _TIME_SHIFT) | ((1 << _INDEX_BITS) - 1 - index)
+
+
+@dataclass(slots=True)
+class Runs(Sequence[tuple[date | None, int, int]]):
+    """The dates of the chronological order: each with its ``[start, stop)`` there (parallel arrays)."""
+
+    ordinals: array = field(default_factory=lambda: array("i"))
+    """Each run's date as an ordinal (0: undated)."""
+    starts: array = field(default_factory=lambda: array("i"))
+    """Where each run starts in the chronological order."""
+    stops: array = field(default_factory=lambda: array("i"))
+    """Where each run ends."""
+
+    def __len__(self) -> int:
+        return len(self.ordinals)
+
+    def date(self, run: int) -> date | None:
+        """Run ``run``'s date (``None``: the undated)."""
+        ordinal = self.ordinals[run]
+        return _date(ordinal) if ordinal else None
+
+    def __getitem__(self, run):  # type: ignore[no-untyped-def,override]
+        if isinstance(run, slice):
+            return [self[k] for k in range(*run.indices(len(self)))]
+        return (self.date(run), self.starts[run], self.stops[run])
+
+    def __iter__(self) -> Iterator[tuple[date | None, int, int]]:
+        return (self[k] for k in range(len(self)))
+
+    @classmethod
+    def of(cls, order: Sequence[int], ordinals: Sequence[int]) -> Runs:
+        """The runs of ``order`` (article indexes) whose dates ``ordinals`` gives."""
+        runs = cls()
+        start = 0
+        for ordinal, group in itertools.groupby(map(ordinals.__getitem__, order)):
+            stop = start + sum(1 for _ in group)
+            runs.ordinals.append(ordinal)
+            runs.starts.append(start)
+            runs.stops.append(stop)
+            start = stop
+        return runs
 
 
 @dataclass(slots=True)
@@ -197,7 +238,8 @@ class Library:
     dead: set[int] = field(default_factory=set)
     """Articles of files that changed or went away: never listed, never found."""
     _chronological: array | None = None
-    _runs: list[tuple[date | None, int, int]] | None = None
+    _runs: Runs | None = None
+    _key_order: array | None = None
     _seen_keys: set[int] | None = None
     _groups: dict[int, list[int]] | None = None
     _articles_cache: OrderedDict[int, Article] = field(default_factory=OrderedDict)
@@ -240,6 +282,10 @@ class Library:
         self.bodies.append_many(rows.bodies)
         self.files.append(LibraryFile(os.fspath(path) if path is not None else parsed.source, parsed.info, start, count, tuple(diagnostics)))
         self._insert_chronological(range(start, start + count))
+        if self._key_order is not None:
+            key_of = self.keys.__getitem__
+            for index in range(start, start + count):
+                self._key_order.insert(bisect.bisect_right(self._key_order, key_of(index), key=key_of), index)
         return range(start, start + count)
 
     def drop_file(self, number: int) -> range | None:
@@ -369,6 +415,24 @@ class Library:
             cache.popitem(last=False)
         return found
 
+    def key_order(self) -> array:
+        """Article indexes sorted by content key (computed once; the archive stores it)."""
+        if self._key_order is None:
+            self._key_order = array("i", sorted(range(len(self.keys)), key=self.keys.__getitem__))
+        return self._key_order
+
+    def with_keys(self, keys: Iterable[int]) -> list[int]:
+        """Every article (dead ones too) whose content key is one of ``keys``: O(log n) a key."""
+        order = self.key_order()
+        key_of = self.keys.__getitem__
+        found: list[int] = []
+        for key in keys:
+            at = bisect.bisect_left(order, key, key=key_of)
+            while at < len(order) and key_of(order[at]) == key:
+                found.append(order[at])
+                at += 1
+        return found
+
     def same_key(self, index: int) -> list[int]:
         """Every listed article with ``index``'s content key (itself and its repeats)."""
         if not self.repeats:
@@ -416,24 +480,17 @@ class Library:
             self._chronological = array("i", sorted(indexes, key=skeys.__getitem__))
         return self._chronological
 
-    def date_runs(self) -> list[tuple[date | None, int, int]]:
+    def date_runs(self) -> Runs:
         """Each date of :meth:`chronological` (``None``: undated) with its ``[start, stop)`` there."""
         if self._runs is None:
-            order = self.chronological()
-            ordinals = self.ordinals
-            runs: list[tuple[date | None, int, int]] = []
-            start = 0
-            for ordinal, group in itertools.groupby(map(ordinals.__getitem__, order)):
-                stop = start + sum(1 for _ in group)
-                runs.append((_date(ordinal) if ordinal else None, start, stop))
-                start = stop
-            self._runs = runs
+            self._runs = Runs.of(self.chronological(), self.ordinals)
         return self._runs
 
-    def set_order(self, order: array, runs: list[tuple[date | None, int, int]] | None = None) -> None:
-        """Take a chronological order (and its date runs) computed before (the archive stores them)."""
+    def set_order(self, order: array, runs: Runs | None = None, key_order: array | None = None) -> None:
+        """Take orders computed before (the archive stores them): chronological, its date runs, by key."""
         self._chronological = order
         self._runs = runs
+        self._key_order = key_order
 
 
 class _ArticleList(Sequence[Article]):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 from array import array
 from dataclasses import dataclass, field
 from datetime import date
@@ -77,13 +78,28 @@ class Marks:
     def grow(self) -> range:
         """Take in articles the library gained since; returns their indexes."""
         start = len(self.read)
-        keys = self.library.keys[start:]
-        self.read.extend(map(self._read_keys.__contains__, keys))
-        self.flagged.extend(map(self._flagged_keys.__contains__, keys))
+        self._extend(self.read, self._read_keys, start)
+        self._extend(self.flagged, self._flagged_keys, start)
         added = range(start, len(self.read))
         dead = self.library.dead
         self.unread += len(added) - self.read.count(1, start) - sum(1 for i in dead if i >= start and not self.read[i])
         return added
+
+    def _extend(self, flags: bytearray, keys: set[int], start: int) -> None:
+        """Extend ``flags`` to the library's size: 1 where the article's key is in ``keys``.
+
+        Few marks among many articles (the usual case) are looked up by key, O(log n) each;
+        many are tested article by article, in one pass at C speed.
+        """
+        library = self.library
+        added = len(library) - start
+        if len(keys) * 32 < added:
+            flags.extend(bytes(added))
+            for index in library.with_keys(keys):
+                if index >= start:
+                    flags[index] = 1
+        else:
+            flags.extend(map(keys.__contains__, library.keys[start:]))
 
     def dropped(self, gone: Iterable[int]) -> None:
         """Articles that left the library (their file changed or went away)."""
@@ -196,8 +212,7 @@ class View:
         """Lay the rows out again (after the library or the filter changed), keeping the cursor's article."""
         library = self.library
         order = library.chronological()
-        runs = library.date_runs()
-        self._run_starts = array("i", (start for _, start, _ in runs))
+        self._run_starts = library.date_runs().starts
         if self._listed is not None and len(self._listed) < len(library):
             self._extend_listed()
         if self._listed is None:
@@ -216,36 +231,39 @@ class View:
 
     def _layout(self) -> None:
         runs = self.library.date_runs()
+        starts, stops = runs.starts, runs.stops
         positions = self._positions
-        groups = _Groups()
-        order = range(len(runs))
+        order: Sequence[int] = range(len(runs))
         if self.newest_first:
-            dated = [r for r in order if runs[r][0] is not None]
-            order = [*reversed(dated), *(r for r in order if runs[r][0] is None)]  # type: ignore[assignment]
+            undated = len(runs) and runs.ordinals[-1] == 0
+            dated = len(runs) - undated
+            order = array("i", itertools.chain(range(dated - 1, -1, -1), range(dated, len(runs))))
+        groups = _Groups()
+        if positions is None:
+            groups.run = array("i", order)
+            groups.first = array("i", map(starts.__getitem__, order))
+            groups.count = array("i", map(operator.sub, map(stops.__getitem__, order), groups.first))
+        else:
+            firsts = map(bisect.bisect_left, itertools.repeat(positions), map(starts.__getitem__, order))
+            kept = [(run, first, bisect.bisect_left(positions, stops[run], first) - first) for run, first in zip(order, firsts)]
+            kept = [group for group in kept if group[2]]
+            groups.run = array("i", (run for run, _, _ in kept))
+            groups.first = array("i", (first for _, first, _ in kept))
+            groups.count = array("i", (count for _, _, count in kept))
+        # Each heading's row: every group before it takes its count plus its heading.
+        groups.row = array("i", itertools.accumulate(map((1).__add__, groups.count), initial=0))
+        self.rows = groups.row.pop() if groups.row else 0
+        self.entries = self.rows - len(groups.run)
+        if self.newest_first:
+            ordinals = runs.ordinals
+            groups.reversed = bytearray(map(bool, map(ordinals.__getitem__, groups.run)))
+        else:
+            groups.reversed = bytearray(len(groups.run))
         group_of_run = array("i", itertools.repeat(-1, len(runs)))
-        row = 0
-        entries = 0
-        for run in order:
-            when, start, stop = runs[run]
-            if positions is None:
-                first, count = start, stop - start
-            else:
-                first = bisect.bisect_left(positions, start)
-                count = bisect.bisect_left(positions, stop, first) - first
-            if not count:
-                continue
-            group_of_run[run] = len(groups.run)
-            groups.run.append(run)
-            groups.count.append(count)
-            groups.row.append(row)
-            groups.first.append(first)
-            groups.reversed.append(self.newest_first and when is not None)
-            row += count + 1
-            entries += count
+        for g, run in enumerate(groups.run):
+            group_of_run[run] = g
         self._groups = groups
         self._group_of_run = group_of_run
-        self.rows = row
-        self.entries = entries
         self._unread_cache.clear()
 
     def _extend_listed(self) -> None:
@@ -361,7 +379,7 @@ class View:
     def heading(self, g: int) -> tuple[date | None, int]:
         """Displayed group ``g``'s date and how many articles it lists."""
         groups = self._groups
-        return self.library.date_runs()[groups.run[g]][0], groups.count[g]
+        return self.library.date_runs().date(groups.run[g]), groups.count[g]
 
     def heading_unread(self, g: int) -> int:
         """How many of group ``g``'s listed articles are unread (cached until :meth:`marks_changed`)."""
