@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Iterable, NoReturn, Sequence
 from . import __version__
 from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, discover, load_files
 from .model import Article, Library
+from .state import StateRefused
 
 if TYPE_CHECKING:
     from .app import ReaderApp
@@ -255,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             return status
         app = _make_app(options)
-    except (UsageError, LoadError) as error:
+    except (UsageError, LoadError, StateRefused) as error:
         sys.stderr.write(f"sco-reader: {error}\n")
         return EXIT_BAD_INPUT
     except BrokenPipeError:

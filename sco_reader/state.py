@@ -57,10 +57,8 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
-import shutil
 import sqlite3
 import stat
-import tempfile
 import threading
 import time
 import weakref
@@ -415,6 +413,9 @@ def _private_copy(path: Path) -> Iterator[sqlite3.Connection]:
     read-only by a read-only connection) and may checkpoint into it; a copy
     touches nothing.
     """
+    import shutil  # noqa: PLC0415 - rarely needed: kept off the start-up path
+    import tempfile  # noqa: PLC0415
+
     scratch = Path(tempfile.mkdtemp(prefix="sco-reader-state-"))
     try:
         copy = scratch / FILE_NAME
