@@ -62,10 +62,11 @@ import stat
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Self
 
 import platformdirs
 
@@ -413,8 +414,8 @@ def _private_copy(path: Path) -> Iterator[sqlite3.Connection]:
     read-only by a read-only connection) and may checkpoint into it; a copy
     touches nothing.
     """
-    import shutil  # noqa: PLC0415 - rarely needed: kept off the start-up path
-    import tempfile  # noqa: PLC0415
+    import shutil  # rarely needed: kept off the start-up path
+    import tempfile
 
     scratch = Path(tempfile.mkdtemp(prefix="sco-reader-state-"))
     try:
@@ -796,51 +797,56 @@ class ReadingState:
         except OSError as exc:
             return memory(f"cannot create state directory {path.parent}: {exc.strerror or _one_line(exc)}; {_UNSAVED}")
 
+        # A file SQLite may not write would be opened read-only in place, leaving -wal/-shm
+        # files next to it as read-only as itself: never open such a file in place.
         fixed: list[Path] = []
-        while True:
-            try:
-                conn, prepared = _open_file(path, timeout)
-            except _Foreign as exc:
-                raise StateRefused(path, str(exc)) from None
-            except _Newer as exc:
-                return memory(
-                    f"state file {path} was written by a newer sco-reader (schema {exc.version} > "
-                    f"{len(MIGRATIONS)}); left it untouched, {_UNSAVED}"
-                )
-            except _MigrationFailed as exc:
-                return memory(f"could not upgrade state file {path} ({exc}); left it untouched, {_UNSAVED}")
-            except _Damaged as exc:
-                damage = str(exc)
-                break
-            except (sqlite3.Error, OSError) as exc:
-                reason = _one_line(exc)
-                if _is_corrupt(exc):
-                    if not _stamped(head):
-                        raise StateRefused(path, f"it is an SQLite file that cannot be read and carries no sco-reader stamp: {reason}") from None
-                    damage = reason
-                    break
+        if head is None:
+            if not os.access(path.parent, os.W_OK | os.X_OK):
+                return memory(f"cannot create state file {path}: its directory is not writable; {_UNSAVED}")
+        else:
+            cause, fixable = _write_blocker(path)
+            if fixable:
+                try:
+                    for side in fixable:
+                        side.chmod(stat.S_IMODE(side.stat().st_mode) | stat.S_IWUSR)
+                except OSError:
+                    pass
+                else:
+                    fixed = fixable
+                    cause, _ = _write_blocker(path)
+            if cause:
+                return cls._read_only(path, cause, on_problem)
+        try:
+            conn, prepared = _open_file(path, timeout)
+        except _Foreign as exc:
+            raise StateRefused(path, str(exc)) from None
+        except _Newer as exc:
+            return memory(
+                f"state file {path} was written by a newer sco-reader (schema {exc.version} > "
+                f"{len(MIGRATIONS)}); left it untouched, {_UNSAVED}"
+            )
+        except _MigrationFailed as exc:
+            return memory(f"could not upgrade state file {path} ({exc}); left it untouched, {_UNSAVED}")
+        except _Damaged as exc:
+            damage = str(exc)
+        except (sqlite3.Error, OSError) as exc:
+            reason = _one_line(exc)
+            if not _is_corrupt(exc):
                 if _is_busy(exc):
                     return memory(f"state file {path} is locked by another process ({reason}); left it untouched, {_UNSAVED}")
                 if _is_readonly(exc):
-                    cause, fixable = _write_blocker(path)
-                    if fixable and not fixed:
-                        try:
-                            for side in fixable:
-                                side.chmod(side.stat().st_mode | stat.S_IWUSR)
-                        except OSError:
-                            pass
-                        else:
-                            fixed = fixable
-                            continue  # try again with the sidecars writable
-                    return cls._read_only(path, cause or reason, on_problem)
+                    return cls._read_only(path, reason, on_problem)
                 return memory(f"cannot open state file {path}: {reason}; left it untouched, {_UNSAVED}")
+            if not _stamped(head):
+                raise StateRefused(
+                    path, f"it is an SQLite file that cannot be read and carries no sco-reader stamp: {reason}"
+                ) from None
+            damage = reason
+        else:
             state = cls(conn, path, wait=timeout, prepared=prepared, on_problem=on_problem)
             warning = None
             if not prepared:
-                warning = (
-                    f"state file {path} is locked by another process; {_KEPT} "
-                    "and saved as soon as it is free"
-                )
+                warning = f"state file {path} is locked by another process; {_KEPT} and saved as soon as it is free"
             elif fixed:
                 names = " and ".join(side.name for side in fixed)
                 warning = f"{names} next to state file {path} had been left read-only; made writable again"
@@ -929,7 +935,7 @@ class ReadingState:
             return
         try:
             callback(message)
-        except Exception:  # noqa: BLE001 - a broken callback must not stop the writer
+        except Exception:  # noqa: BLE001, S110 - a broken callback must not stop the writer
             pass
 
     def _trouble(self, message: str) -> None:
@@ -1264,7 +1270,7 @@ class ReadingState:
                 f"reading state: could not save {_describe(lost)} to {self.path} before closing ({reason})"
             )
 
-    def __enter__(self) -> ReadingState:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -570,7 +570,9 @@ def test_killed_writer_loses_at_most_the_mark_in_flight(tmp_path: Path) -> None:
             lines = _read_lines(proc, 60 + rng.randrange(60), time.monotonic() + 20)
             time.sleep(rng.random() * 0.02)
             os.kill(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate(timeout=10)
+            proc.wait(timeout=10)
+            assert proc.stdout is not None
+            out = proc.stdout.read()  # not communicate(): it would skip lines readline() buffered
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -8,8 +8,8 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sco_reader.state import APPLICATION_ID, MIGRATIONS, ReadingState
 
