@@ -1045,10 +1045,12 @@ class ReadingState:
         """
         reads = self._pending_of(READ)
         flags = self._pending_of(FLAG)
+        # Two index searches (an OR would scan the table): changed reads, then changed flags not found already.
         rows = self._rows(
             "load recent marks",
-            "SELECT key, read, flagged FROM marks WHERE read_at >= ? OR flagged_at >= ?",
-            (timestamp, timestamp),
+            "SELECT key, read, flagged FROM marks WHERE read_at >= ?1 UNION ALL "
+            "SELECT key, read, flagged FROM marks WHERE flagged_at >= ?1 AND (read_at IS NULL OR read_at < ?1)",
+            (timestamp,),
         ) or []
         found: dict[str, tuple[bool, bool]] = {key: (bool(read), bool(flagged)) for key, read, flagged in rows}
         if (reads or flags) and timestamp <= time.time():

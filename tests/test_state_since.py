@@ -87,3 +87,17 @@ def test_in_memory_state_answers_the_same_questions() -> None:
     state.set_read("a")
     state.set_flagged("a", True)
     assert state.change_count() == 2 and state.marks_since(0) == [("a", True, True)]
+
+
+def test_marks_since_searches_indexes_instead_of_scanning(tmp_path: Path) -> None:
+    state, _ = ReadingState.open(tmp_path / "state.sqlite3")
+    statements: list[str] = []
+    state._conn.set_trace_callback(statements.append)
+    state.marks_since(time.time())
+    state._conn.set_trace_callback(None)
+    queries = [s for s in statements if "FROM marks" in s]
+    assert queries
+    for query in queries:
+        plan = " ".join(str(row[3]) for row in state._conn.execute("EXPLAIN QUERY PLAN " + query))
+        assert "SCAN" not in plan and "USING INDEX marks_by_read_at" in plan, plan
+    state.close()
