@@ -17,6 +17,9 @@ recovery once more. :meth:`ReadingState.flush` waits for what is pending;
 not be saved. Commits use ``synchronous=FULL``: a change that ``flush()``
 reported written survives ``kill -9`` or a power cut.
 
+Problem and recovery messages may come from the writer thread: a UI must hand
+them over to its own thread.
+
 **Reads never hang.** Each waits at most ``timeout`` seconds for a lock (then
 every later read fails fast until one succeeds) and falls back to what this
 session knows: its own changes, kept in memory; the problem is reported once.
@@ -31,7 +34,10 @@ columns, ``user_version`` ≥ 1; such files are stamped when first opened
 writable). Everything else — a directory, a FIFO or device, a broken symbolic
 link, a file that is not SQLite, an SQLite database of another application or
 without our tables, a damaged file whose header does not carry our id — is
-refused with :class:`StateRefused` and left byte-for-byte untouched.
+refused with :class:`StateRefused` and left byte-for-byte untouched: an
+unstamped file is recognised from its raw header, through a read-only
+connection, or (WAL files, which SQLite cannot read in place without creating
+-wal/-shm files or checkpointing into them) from a private copy.
 
 Opening otherwise never fails; every fallback comes with a one-line warning:
 
@@ -384,13 +390,20 @@ def _identify(conn: sqlite3.Connection) -> tuple[int, bool]:
     """``(user_version, stamped)`` of a database that is ours or empty.
 
     Raises :class:`_Foreign` for anything else, :class:`_Newer` for a newer
-    schema of ours, ``sqlite3.Error`` when the file cannot be read.
+    schema of ours, ``sqlite3.Error`` when the file cannot be read. Reads one
+    snapshot: another process may be initialising the file at this moment.
     """
-    app_id = conn.execute("PRAGMA application_id").fetchall()[0][0]
-    version = conn.execute("PRAGMA user_version").fetchall()[0][0]
-    objects = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-    ).fetchall()[0][0]
+    conn.execute("BEGIN")
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchall()[0][0]
+        version = conn.execute("PRAGMA user_version").fetchall()[0][0]
+        objects = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        ).fetchall()[0][0]
+        legacy = app_id == 0 and version >= 1 and _has_v1_schema(conn)
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
     if app_id == APPLICATION_ID:
         if version > len(MIGRATIONS):
             raise _Newer(version)
@@ -399,7 +412,7 @@ def _identify(conn: sqlite3.Connection) -> tuple[int, bool]:
         raise _Foreign(f"it is an SQLite database of another application, application_id {app_id:#010x}")
     if objects == 0 and version == 0:
         return 0, False  # an empty database: nothing to lose
-    if version >= 1 and _has_v1_schema(conn):
+    if legacy:
         if version > len(MIGRATIONS):
             raise _Newer(version)
         return version, False
@@ -433,13 +446,13 @@ def _private_copy(path: Path) -> Iterator[sqlite3.Connection]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _recognise(path: Path, head: bytes | None) -> None:
+def _recognise(path: Path, head: bytes | None, wait: float) -> None:
     """Raise :class:`_Foreign` unless ``path`` is recognisably ours or empty, touching nothing.
 
     Settled by the raw header when it carries an application id; otherwise by
     the schema, read through a read-only connection (rollback-journal files) or
     from a private copy (WAL files). May also raise :class:`_Newer` or
-    ``sqlite3.Error`` (busy).
+    ``sqlite3.Error`` (busy after ``wait`` seconds).
     """
     wal = Path(f"{path}-wal")
     has_wal = wal.is_file() and wal.stat().st_size > 0
@@ -459,7 +472,9 @@ def _recognise(path: Path, head: bytes | None) -> None:
             with _private_copy(path) as conn:
                 _identify(conn)
         else:
-            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            conn = sqlite3.connect(
+                f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=wait, isolation_level=None
+            )
             try:
                 _identify(conn)
             finally:
@@ -504,10 +519,28 @@ def _migrate(conn: sqlite3.Connection) -> None:
         raise
 
 
-def _prepare(conn: sqlite3.Connection) -> None:
-    """Stamp, migrate and switch to WAL (needs the write lock)."""
+def _prepare(conn: sqlite3.Connection, wait: float) -> None:
+    """Stamp and migrate (needs the write lock), then switch to WAL (best effort)."""
     _migrate(conn)
-    conn.execute("PRAGMA journal_mode = WAL").fetchall()
+    _enable_wal(conn, wait)
+
+
+def _enable_wal(conn: sqlite3.Connection, wait: float) -> None:
+    """Switch to WAL if another process has not already; give up quietly after ``wait`` seconds.
+
+    The switch needs the file to itself and SQLite answers "busy" at once, without
+    waiting, while another process is initialising it too; a file left in rollback
+    mode works (less concurrently) and is switched on a later open.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            break
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                return
+            time.sleep(0.005)
     # Put the stamp into the main file's header now rather than at the next
     # checkpoint, so that even a damaged file still shows it is ours. Best effort:
     # SQLite refuses while the connection has just run some pragmas.
@@ -554,7 +587,7 @@ def _open_file(path: Path, wait: float) -> tuple[sqlite3.Connection, bool]:
         prepared = True
         if version < len(MIGRATIONS) or not stamped:
             try:
-                _prepare(conn)
+                _prepare(conn, wait)
             except sqlite3.Error as exc:
                 if _is_busy(exc):
                     prepared = False
@@ -564,6 +597,8 @@ def _open_file(path: Path, wait: float) -> tuple[sqlite3.Connection, bool]:
                     raise _MigrationFailed(_one_line(exc)) from exc
                 else:
                     raise
+        elif conn.execute("PRAGMA journal_mode").fetchall()[0][0] != "wal":
+            _enable_wal(conn, wait)  # a switch that lost a race at creation
         if prepared:
             _probe_writable(conn, wait)
         conn.execute("PRAGMA synchronous = FULL")
@@ -773,12 +808,12 @@ class ReadingState:
             return cls(_connect_memory(), None, on_problem=on_problem), None
         path = Path(path).expanduser()
 
-        def memory(warning: str, conn: sqlite3.Connection | None = None) -> tuple[ReadingState, str]:
-            return cls(conn or _connect_memory(), None, on_problem=on_problem), warning
+        def memory(warning: str) -> tuple[ReadingState, str]:
+            return cls(_connect_memory(), None, on_problem=on_problem), warning
 
         try:
             head = _inspect_path(path)
-            _recognise(path, head)
+            _recognise(path, head, timeout)
         except _Foreign as exc:
             raise StateRefused(path, str(exc)) from None
         except _Newer as exc:
@@ -1133,7 +1168,7 @@ class ReadingState:
                     self._seq += 1
                     self._pending.pop((kind, key), None)
                     self._pending[(kind, key)] = _Change(self._seq, kind, key, value, now)
-                if self._writer is None:
+                if self._writer is None or not self._writer.is_alive():
                     self._start_writer()
                 self._cond.notify_all()
         if closed:
@@ -1178,11 +1213,11 @@ class ReadingState:
                         _set_busy(conn, WRITE_BUSY_SECONDS)
                         conn.execute("PRAGMA synchronous = FULL")
                     if not self._prepared:
-                        _prepare(conn)
+                        _prepare(conn, WRITE_BUSY_SECONDS)
                         self._prepared = True
                     if batch:
                         _apply(conn, batch, time.time())
-                except (sqlite3.Error, OSError, _Foreign, _Newer) as exc:
+                except Exception as exc:  # noqa: BLE001 - whatever it is, keep the marks and retry
                     reason = _one_line(exc)
                     if conn is not None and not _is_busy(exc):
                         conn.close()

@@ -208,3 +208,32 @@ def test_pending_marks_are_saved_at_process_exit(tmp_path: Path) -> None:
     with ReadingState.open(db)[0] as state:
         assert state.read_keys() == {"a"} and state.flagged_keys() == {"b"}
         assert state.mark("c") is not None
+
+
+def test_every_connection_opening_makes_waits_no_longer_than_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rollback-journal file mid-write can be neither recognised nor read: opening gives up
+    # after `timeout`, and so does every connection it makes on the way (sqlite3's default is 5 s).
+    db = tmp_path / "state.sqlite3"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    waits: list[float] = []
+    real_connect = sqlite3.connect
+
+    def connect(database: str, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if database != ":memory:":
+            waits.append(float(kwargs.get("timeout", 5.0)))  # type: ignore[arg-type]
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    try:
+        state, warning = ReadingState.open(db, timeout=0.2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert warning is not None and "locked" in warning
+    assert waits and max(waits) <= 0.2, waits
+    state.close()
