@@ -7,7 +7,6 @@ A real second process holds the lock; the tests wait on events and on
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,7 @@ import pytest
 from sco_reader.state import MIGRATIONS, SCHEMA_VERSION, ReadingState
 
 from .state_helpers.files import ours
-from .state_helpers.processes import Locker, run
-
-
-class Problems:
-    """Collects ``on_problem`` messages; :meth:`wait` blocks until there are ``n``."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-        self._changed = threading.Condition()
-
-    def __call__(self, message: str) -> None:
-        with self._changed:
-            self.messages.append(message)
-            self._changed.notify_all()
-
-    def wait(self, n: int, timeout: float = 30) -> list[str]:
-        with self._changed:
-            assert self._changed.wait_for(lambda: len(self.messages) >= n, timeout), self.messages
-            return list(self.messages)
+from .state_helpers.processes import Locker, Problems, run
 
 
 def _stored(db: Path, sql: str) -> list[tuple]:

@@ -6,6 +6,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Self
@@ -84,3 +85,21 @@ class Locker:
             if self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class Problems:
+    """Collects ``on_problem`` messages; :meth:`wait` blocks until there are ``n``."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, message: str) -> None:
+        with self._changed:
+            self.messages.append(message)
+            self._changed.notify_all()
+
+    def wait(self, n: int, timeout: float = 30) -> list[str]:
+        with self._changed:
+            assert self._changed.wait_for(lambda: len(self.messages) >= n, timeout), self.messages
+            return list(self.messages)
