@@ -180,6 +180,8 @@ class ReaderApp(App[None]):
         self._highlight_query = ""
         self._resumed = False
         self._sidebar_wanted: bool | None = None
+        self.shown_problems = 0
+        """How many of the state store's problems the screen showed (the rest go to stderr at exit)."""
 
     # --- layout -------------------------------------------------------------------------
 
@@ -198,6 +200,10 @@ class ReaderApp(App[None]):
     def on_mount(self) -> None:
         for warning in [*self.startup_warnings, *self.archive.warnings]:
             self.notify(warning, severity="warning", markup=False, timeout=8)
+        if self.state is not None:
+            # The store reports once when it cannot save (a lock, a disk error) and once when it can
+            # again, possibly from its writer thread: the notice is shown on this one.
+            self.state.on_problem = self._state_problem
         self.timeline.show(self.reader.view)
         self._update_timeline_title()
         self.reader.show()
@@ -214,6 +220,16 @@ class ReaderApp(App[None]):
             self._start_sync(strict=True)
         else:
             self._loading_finished()
+
+    def _state_problem(self, message: str) -> None:
+        if threading.get_ident() == self._thread_id:
+            self._show_state_problem(message)
+        else:
+            self.call_from_thread(self._show_state_problem, message)
+
+    def _show_state_problem(self, message: str) -> None:
+        self.shown_problems += 1
+        self.notify(message, severity="warning", markup=False, timeout=10)
 
     def _terminate(self) -> None:
         """SIGTERM / SIGHUP: as ``less`` does, leave the terminal as it was, remember the place, exit."""

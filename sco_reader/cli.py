@@ -23,6 +23,7 @@ from .archive import Archive, cache_root
 from .dates import date_bounds
 from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, check_inputs, scan
 from .reader import Reader
+from .state import StateRefused
 
 if TYPE_CHECKING:
     from .app import ReaderApp
@@ -348,6 +349,8 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
         err.write(f"sco-reader: {_plural(len(library.diagnostics), 'diagnostic')} (see --check)\n")
     if state is not None:
         state.close()
+        for problem in state.problems:  # a lock or a disk error kept marks from being saved
+            err.write(f"sco-reader: {problem}\n")
     return EXIT_OK if matched else EXIT_NO_MATCH
 
 
@@ -405,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             return status
         app = _make_app(options)
-    except (UsageError, LoadError) as error:
+    except (UsageError, LoadError, StateRefused) as error:
         sys.stderr.write(f"sco-reader: {error}\n")
         return EXIT_BAD_INPUT
     except BrokenPipeError:
@@ -427,6 +430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     for warning in options.warnings:
         sys.stderr.write(f"sco-reader: {warning}\n")
+    if app.state is not None:
+        app.state.close()
+        for problem in app.state.problems[app.shown_problems :]:  # what the screen never got to show
+            sys.stderr.write(f"sco-reader: {problem}\n")
     return app.return_code or EXIT_OK
 
 

@@ -163,7 +163,8 @@ async def test_state_survives_renamed_and_reencoded_files(tmp_path: Path, state_
 
 
 def test_corrupt_state_file_is_moved_aside_and_reader_starts(state_file: Path) -> None:
-    state_file.write_bytes(b"this is not a database" * 100)
+    ReadingState.open(state_file)[0].close()  # a state file of ours (files that are not are refused)...
+    state_file.write_bytes(state_file.read_bytes()[:100] + b"this is not a database" * 100)  # ...damaged
     result = subprocess.run(
         [sys.executable, "-m", "sco_reader", "--list", "--state", str(state_file)],
         capture_output=True,

@@ -8,7 +8,7 @@ iterations, also ``shared-N`` the same way. Prints ``ready``, waits for a line
 on stdin, works, prints ``done``.
 
 MODE ``loop`` marks keys forever and prints each key (or ``batch PREFIX-bN``) only
-after its transaction committed; it is meant to be SIGKILLed.
+after ``flush()`` reported it written; it is meant to be SIGKILLed.
 """
 
 from __future__ import annotations
@@ -30,11 +30,16 @@ def main() -> None:
         while True:
             key = f"{prefix}-{n}"
             state.set_read(key)
+            if not state.flush(timeout=30):
+                raise SystemExit(f"not saved: {state.problems}")
             print(key, flush=True)
             if n % 5 == 0:
                 state.set_read_many(f"{prefix}-b{n}-{j}" for j in range(10))
+                if not state.flush(timeout=30):
+                    raise SystemExit(f"not saved: {state.problems}")
                 print(f"batch {prefix}-b{n}", flush=True)
             state.save_position("kill-session", key, float(n))
+            state.flush(timeout=30)
             n += 1
     count = int(sys.argv[4])
     shared = int(sys.argv[5]) if len(sys.argv) > 5 else 0
