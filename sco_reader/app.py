@@ -266,14 +266,13 @@ class ReaderApp(App[None]):
             self.post_message(self.Synced([], finished=True, error=str(error)))
             return
         todo = work_plan.todo
-        digests = dict(zip(known.numbers, known.digests))
         total = len(todo)
         self.post_message(self.Synced([], plan=work_plan, total=total, finished=not todo))
         batch: list[FileResult] = []
         last = time.monotonic()
         for done, (number, item) in enumerate(todo, start=1):
             try:
-                batch.append(read_change(number, item, digests.get(number) if number is not None else None, self.archive.encoding, strict))
+                batch.append(read_change(number, item, known.digest(number) if number is not None else None, self.archive.encoding, strict))
             except LoadError as error:
                 self.post_message(self.Synced(batch, done=done - 1, total=total, finished=True, error=str(error)))
                 return
@@ -487,10 +486,10 @@ class ReaderApp(App[None]):
     def _index_of_key(self, key: str) -> int | None:
         try:
             number = int(key, 16)
-            index = self.library.keys.index(number)
         except ValueError:
             return None
-        return None if index in self.library.dead else index
+        found = [i for i in self.library.with_keys([number]) if i not in self.library.dead]
+        return min(found) if found else None
 
     async def action_quit(self) -> None:
         self._save_position()

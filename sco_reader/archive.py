@@ -32,8 +32,8 @@ import errno
 import hashlib
 import json
 import mmap
+import operator
 import os
-import secrets
 import stat
 import struct
 import time
@@ -45,7 +45,6 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-import platformdirs
 
 from .library import FileTable, Library, LibraryFile, Runs
 from .loader import DEFAULT_ENCODING, FoundFile, LoadError, check_inputs, display_name, parse_bytes, read_file, scan, walk_files
@@ -63,6 +62,7 @@ FORMAT = 1
 CACHE_ENV = "SCO_READER_CACHE"
 """Environment variable naming the cache directory (``--cache`` wins)."""
 MAGIC = b"SCOIDX\x00\x01"
+_TYPECODES = frozenset("bBhHiIlLqQ")
 _HEADER = struct.Struct("<8sQQI")  # magic, table-of-contents length, data length, CRC-32 of both
 
 
@@ -75,6 +75,8 @@ def cache_root(environ: dict[str, str] | None = None) -> Path:
     override = (environ if environ is not None else os.environ).get(CACHE_ENV, "")
     if override.strip():
         return Path(override).expanduser()
+    import platformdirs  # only when needed: a tenth of the command's start-up
+
     return platformdirs.user_cache_path("sco-reader", appauthor=False) / "index"
 
 
@@ -241,14 +243,28 @@ class Known:
     """Listed library file numbers."""
     paths: list[bytes]
     """Their paths."""
-    signatures: list[tuple[int, int, int, int]]
-    """Their ``(size, mtime_ns, ctime_ns, inode)`` when read."""
-    digests: list[bytes]
-    """Hashes of their bytes when read."""
+    sizes: array
+    """Their sizes when read (as the signature's parts, parallel to :attr:`paths`)."""
+    mtimes: array
+    """Their modification times (ns)."""
+    ctimes: array
+    """Their status-change times (ns)."""
+    inodes: array
+    """Their inode numbers."""
+    digests: bytes
+    """16 bytes of hash per library file (by file number, not by position here)."""
     dirs: dict[str, int]
     """Directories listed when the index was saved, with their ``mtime_ns`` then."""
     scanned_at: int
     """When that listing was made (``time_ns``); ``0``: never."""
+
+    def signature(self, k: int) -> tuple[int, int, int, int]:
+        """The ``k``-th known file's signature."""
+        return (self.sizes[k], self.mtimes[k], self.ctimes[k], self.inodes[k])
+
+    def digest(self, number: int) -> bytes:
+        """Library file ``number``'s hash when read."""
+        return self.digests[16 * number : 16 * number + 16]
 
     def by_path(self) -> dict[bytes, int]:
         """Position in these lists of each path."""
@@ -256,20 +272,18 @@ class Known:
 
 
 def known_files(archive: Archive) -> Known:
-    """What ``archive`` knows of its listed files (a copy: planning may run in another thread)."""
+    """What ``archive`` knows of its listed files (copies: planning may run in another thread)."""
     dead = archive.library.files.dead
-    numbers = [n for n in range(len(dead)) if not dead[n]]
     cols = archive.cols
-    size, mtime, ctime, inode = cols["f_size"], cols["f_mtime"], cols["f_ctime"], cols["f_inode"]
-    digests = archive.digests
-    return Known(
-        numbers,
-        [archive.paths[n] for n in numbers],
-        [(size[n], mtime[n], ctime[n], inode[n]) for n in numbers],
-        [bytes(digests[16 * n : 16 * n + 16]) for n in numbers],
-        dict(archive.dirs),
-        archive.scanned_at,
-    )
+    if not dead.count(1):  # the usual case: whole columns, copied at C speed
+        numbers: Sequence[int] = range(len(dead))
+        paths = list(archive.paths)
+        columns = tuple(array(_FILE_COLUMNS[name], cols[name]) for name in ("f_size", "f_mtime", "f_ctime", "f_inode"))
+    else:
+        numbers = [n for n in range(len(dead)) if not dead[n]]
+        paths = [archive.paths[n] for n in numbers]
+        columns = tuple(array(_FILE_COLUMNS[name], map(cols[name].__getitem__, numbers)) for name in ("f_size", "f_mtime", "f_ctime", "f_inode"))
+    return Known(list(numbers), paths, *columns, bytes(archive.digests), dict(archive.dirs), archive.scanned_at)  # type: ignore[arg-type]
 
 
 RACY_NS = 1_000_000_000
@@ -290,7 +304,7 @@ def plan(found: Sequence[FoundFile], known: Known) -> Plan:
             continue
         info = item.stat
         signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-        if signature != known.signatures[k] or info.st_ctime_ns >= racy:
+        if signature != known.signature(k) or info.st_ctime_ns >= racy:
             result.changed.append((known.numbers[k], item))
     result.gone.extend(sorted(known.numbers[k] for k in remaining.values()))
     return result
@@ -339,19 +353,38 @@ def quick_plan(inputs: Sequence[str | os.PathLike[str]], known: Known) -> Plan |
                     listed.add(os.fsencode(entry.path))
             except OSError:
                 continue
-    # Files: each known one, stat'ed again (bytes paths: nothing decoded for the unchanged).
-    signatures = known.signatures
-    for k, info in enumerate(map(_stat_or_none, known.paths)):
+    # Files: each known one, stat'ed again; the signatures compared as whole columns at C speed,
+    # one by one only where something moved (no object per unchanged file).
+    stats = list(map(_stat_or_none, known.paths))
+    if None not in stats and all(stat.S_ISREG(info.st_mode) for info in stats):  # type: ignore[union-attr]
+        ctimes = array("q", map(_CTIME, stats))
+        same = (
+            ctimes == known.ctimes
+            and array("q", map(_MTIME, stats)) == known.mtimes
+            and array("q", map(_SIZE, stats)) == known.sizes
+            and array("Q", map(_INODE, stats)) == known.inodes
+        )
+        suspects = [] if same and (not ctimes or max(ctimes) < racy) else range(len(stats))
+    else:
+        suspects = range(len(stats))
+    for k in suspects:
+        info = stats[k]
         if info is None or not stat.S_ISREG(info.st_mode):
             result.gone.append(known.numbers[k])
             continue
-        if (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) != signatures[k] or info.st_ctime_ns >= racy:
+        if (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) != known.signature(k) or info.st_ctime_ns >= racy:
             result.changed.append((known.numbers[k], FoundFile(os.fsdecode(known.paths[k]), info)))
     for root in roots:  # a named file the archive does not know yet
         if not os.path.isdir(root) and os.fsencode(root) not in listed:
             result.new.append(FoundFile(root, os.stat(root)))
     result.gone.sort()
     return result
+
+
+_CTIME = operator.attrgetter("st_ctime_ns")
+_MTIME = operator.attrgetter("st_mtime_ns")
+_SIZE = operator.attrgetter("st_size")
+_INODE = operator.attrgetter("st_ino")
 
 
 def _stat_or_none(path: bytes) -> os.stat_result | None:
@@ -559,7 +592,7 @@ class Archive:
 
     @classmethod
     def _fresh(cls, directory: Path) -> Archive:
-        build = secrets.token_hex(6)
+        build = os.urandom(6).hex()
         library = Library(
             headlines=FileTextStore(directory / f"headlines-{build}.txt", array("q", [0])),
             bodies=FileTextStore(directory / f"bodies-{build}.txt", array("q", [0])),
@@ -679,10 +712,9 @@ class Archive:
         work = plan_inputs(inputs, known)
         changes = Changes()
         self.begin(work, changes)
-        digests = dict(zip(known.numbers, known.digests))
         todo = work.todo
         for done, (number, item) in enumerate(todo, start=1):
-            self.apply(read_change(number, item, digests.get(number) if number is not None else None, self.encoding, strict), changes)
+            self.apply(read_change(number, item, known.digest(number) if number is not None else None, self.encoding, strict), changes)
             if progress is not None:
                 progress(done, len(todo))
             if save_every and done % save_every == 0:
@@ -719,6 +751,7 @@ class Archive:
         changes.files_added.append(number)
         entry = library.files[number]
         info = entry.info
+        self._own_columns()
         for name, value in (
             ("f_first", entry.first), ("f_count", entry.count), ("f_size", 0), ("f_mtime", 0), ("f_ctime", 0),
             ("f_inode", 0), ("f_date", info.date.toordinal() if info.date else 0), ("f_articles", info.articles),
@@ -733,7 +766,14 @@ class Archive:
         self._diagnostics.append(json.dumps([[d.line, d.level, d.message] for d in entry.diagnostics], ensure_ascii=False).encode("utf-8"))
         self._dirty = True
 
+    def _own_columns(self) -> None:
+        """Copy stored per-file columns into arrays before the first change (they are read-only views)."""
+        for name, values in self.cols.items():
+            if not isinstance(values, array):
+                self.cols[name] = array(_FILE_COLUMNS[name], values)
+
     def _set_signature(self, number: int, info: os.stat_result) -> None:
+        self._own_columns()
         cols = self.cols
         cols["f_size"][number] = info.st_size
         cols["f_mtime"][number] = info.st_mtime_ns
@@ -756,7 +796,7 @@ class Archive:
             return None
         heads, bodies = self.library.headlines, self.library.bodies
         assert isinstance(heads, FileTextStore) and isinstance(bodies, FileTextStore)
-        generation = secrets.token_hex(6)
+        generation = os.urandom(6).hex()
         meta = self._meta(generation)
         stores = [(store, store.offsets, list(store.pending)) for store in (heads, bodies)]
         self._dirty = False
@@ -889,7 +929,7 @@ def write_index(path: Path, meta: dict[str, object], arrays: dict[str, array | b
     checksum = zlib.crc32(table)
     for chunk in chunks:
         checksum = zlib.crc32(chunk, checksum)
-    aside = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(3)}.tmp")
+    aside = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(3).hex()}.tmp")
     try:
         with open(aside, "wb") as stream:
             stream.write(_HEADER.pack(MAGIC, len(table), offset, checksum))
@@ -929,16 +969,16 @@ def read_index(path: Path, *, header_only: bool = False) -> tuple[dict[str, obje
     if zlib.crc32(data, zlib.crc32(table)) != checksum:
         raise CacheError("index.bin fails its checksum")
     view = memoryview(data)
-    arrays: dict[str, array | bytes] = {}
+    arrays: dict[str, array | bytes | memoryview] = {}
     for name, (typecode, offset, length) in parsed["arrays"].items():
         if not 0 <= offset <= offset + length <= data_length:
             raise CacheError(f"{name} lies outside index.bin")
         if typecode == "bytes":
-            arrays[name] = bytes(view[offset : offset + length])
+            arrays[name] = view[offset : offset + length].tobytes()
         else:
-            values = array(typecode)
-            if length % values.itemsize:
+            if typecode not in _TYPECODES or length % array(typecode).itemsize:
                 raise CacheError(f"{name} has a partial entry")
-            values.frombytes(view[offset : offset + length])
-            arrays[name] = values
+            # A read-only view of the file's bytes, no copy: the library copies a column into an
+            # array only when it first changes it (a warm start changes nothing).
+            arrays[name] = view[offset : offset + length].cast(typecode)
     return meta, arrays

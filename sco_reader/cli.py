@@ -23,7 +23,7 @@ from .archive import Archive, cache_root
 from .dates import date_bounds
 from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, check_inputs, scan
 from .reader import Reader
-from .state import StateRefused
+from .errors import UserError
 
 if TYPE_CHECKING:
     from .app import ReaderApp
@@ -51,7 +51,7 @@ exit status: 0 ok, 1 no match (--search) or diagnostics (--check), 2 bad input
 """
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """Bad command line; ``str()`` is the one-line message."""
 
 
@@ -408,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             return status
         app = _make_app(options)
-    except (UsageError, LoadError, StateRefused) as error:
+    except UserError as error:  # bad input, a bad option, a state file refused: one line, exit 2
         sys.stderr.write(f"sco-reader: {error}\n")
         return EXIT_BAD_INPUT
     except BrokenPipeError:

@@ -188,6 +188,8 @@ class FileTable(Sequence[LibraryFile]):
         """Add a file read in this session."""
         self._added.append(entry)
         self.dead.append(entry.dead)
+        if not isinstance(self.diagnostic_counts, array):  # a read-only view of the stored index
+            self.diagnostic_counts = array("i", self.diagnostic_counts)
         self.diagnostic_counts.append(len(entry.diagnostics))
 
     def mark_dead(self, number: int) -> None:
@@ -252,6 +254,7 @@ class Library:
         A repeat of an article loaded before (same content key) gets an id suffixed
         ``~2``, ``~3``… and a warning.
         """
+        self._own()
         rows = parsed.rows
         start = len(self.keys)
         count = len(rows)
@@ -287,6 +290,17 @@ class Library:
             for index in range(start, start + count):
                 self._key_order.insert(bisect.bisect_right(self._key_order, key_of(index), key=key_of), index)
         return range(start, start + count)
+
+    def _own(self) -> None:
+        """Copy columns read from a stored index (read-only views) into arrays before the first change."""
+        for name in ("ordinals", "minutes", "lines", "file_of", "keys"):
+            values = getattr(self, name)
+            if not isinstance(values, array):
+                setattr(self, name, array(values.format, values))
+        for name in ("_chronological", "_key_order"):
+            values = getattr(self, name)
+            if values is not None and not isinstance(values, array):
+                setattr(self, name, array(values.format, values))
 
     def drop_file(self, number: int) -> range | None:
         """Forget file ``number``'s articles (it changed or went away); their indexes (``None``: already gone)."""

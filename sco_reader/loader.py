@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from .errors import UserError
 from .library import Library
 from .model import ArticleRows, BulletinInfo, Diagnostic, ParsedBulletin, content_key
 from .sanitize import has_unsafe, sanitize
@@ -56,7 +57,7 @@ _LEADING_BLANKS = re.compile(rf"(?:{_SPACE}*\n)*")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-class LoadError(Exception):
+class LoadError(UserError):
     """Input that cannot be loaded; ``str()`` is the one-line message for the user."""
 
 

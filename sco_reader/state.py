@@ -76,6 +76,8 @@ from typing import Self
 
 import platformdirs
 
+from .errors import UserError
+
 __all__ = [
     "APPLICATION_ID",
     "CLOSE_WAIT_SECONDS",
@@ -202,7 +204,7 @@ class StateError(Exception):
     """A reading-state problem; ``str()`` is one line."""
 
 
-class StateRefused(StateError):
+class StateRefused(StateError, UserError):
     """The path is not a sco-reader state database: refused, left untouched.
 
     ``str()`` is one line naming the path and what it is; the command line

@@ -12,7 +12,8 @@ from pathlib import Path
 from sco_reader.cli import make_app
 
 from .state_helpers.files import ours
-from .state_helpers.processes import Locker, Problems
+from .helpers import notices
+from .state_helpers.processes import Locker
 
 
 async def test_keys_keep_working_while_the_state_is_locked_and_marks_are_saved_after(tmp_path: Path) -> None:
@@ -26,9 +27,13 @@ async def test_keys_keep_working_while_the_state_is_locked_and_marks_are_saved_a
             assert app.state is not None
             assert app.state.pending_count > 0  # kept in memory: the file is locked
             assert app.state.read_keys() and app.state.flagged_keys()
-            problems = Problems()
-            app.state.on_problem = problems  # delivers what was reported before it was set
-            assert "locked" in problems.wait(1)[0]
+            for _ in range(300):  # the writer reports after its first attempt's busy timeout
+                if app.state.problems:
+                    break
+                await pilot.pause(0.05)
+            assert "locked" in app.state.problems[0]
+            await pilot.pause()
+            assert any("locked" in notice for notice in notices(app))  # told once, on screen
             locker.release()
             assert app.state.flush(timeout=30)
             flagged = app.state.flagged_keys()
