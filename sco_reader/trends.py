@@ -189,6 +189,18 @@ def bucket(
     return Series(by, tuple(periods), undated, tuple(period.start for period in periods))
 
 
+def suggest_granularity(first: date | None, last: date | None) -> Granularity:
+    """A period size that keeps a span to about a screenful of bars: days up to 90 days, weeks up to two years, else months."""
+    if first is None or last is None:
+        return "day"
+    days = abs((last - first).days) + 1
+    if days <= 90:
+        return "day"
+    if days <= 2 * 366:
+        return "week"
+    return "month"
+
+
 def bar(count: int, peak: int, width: int) -> str:
     """A horizontal bar of eighth blocks: ``peak`` fills ``width`` cells; any count above 0 shows."""
     if count <= 0 or peak <= 0 or width <= 0:

@@ -23,6 +23,7 @@ from sco_reader.trends import (
     period_label,
     period_start,
     series_json,
+    suggest_granularity,
 )
 
 D = date
@@ -158,6 +159,15 @@ def test_bucketing_keeps_every_article_in_exactly_one_contiguous_period(dates: l
         if when is not None:
             index = series.index_of(when)
             assert index is not None and series.periods[index].start <= when <= series.periods[index].end
+
+
+def test_suggested_period_size_keeps_about_a_screenful_of_bars() -> None:
+    assert suggest_granularity(D(2024, 7, 3), D(2024, 7, 5)) == "day"
+    assert suggest_granularity(D(2024, 1, 1), D(2024, 3, 30)) == "day"
+    assert suggest_granularity(D(2024, 1, 1), D(2024, 3, 31)) == "week"
+    assert suggest_granularity(D(2023, 1, 1), D(2024, 12, 31)) == "week"
+    assert suggest_granularity(D(2015, 1, 1), D(2024, 12, 31)) == "month"
+    assert suggest_granularity(None, None) == "day"
 
 
 def test_trends_and_days_are_pure() -> None:
