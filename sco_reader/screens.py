@@ -153,7 +153,7 @@ class GotoDateScreen(ModalScreen[str | None]):
                     yield Static(self._describe(calendar.cursor), id="goto-day")
                     yield Static(self._legend(), id="goto-legend")
                     yield Static(
-                        Text("←→↑↓ PgUp PgDn move the day · Tab: calendar (hjkl) · Ctrl+Y: years"),
+                        Text("←→↑↓ PgUp PgDn: move the day\nTab: calendar · Ctrl+Y: years"),
                         id="goto-keys",
                         classes="dialog-hint",
                     )
@@ -176,6 +176,7 @@ class GotoDateScreen(ModalScreen[str | None]):
         self.query_one("#goto-input", Input).focus()
         if self.day_map is not None:
             self._style_legend()
+            self.watch(self.app, "theme", lambda: self.call_after_refresh(self._style_legend), init=False)
 
     def _style_legend(self) -> None:
         """Colour the legend's symbols like the calendar's (theme colours, resolved once mounted)."""

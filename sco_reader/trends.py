@@ -11,6 +11,7 @@ into a :class:`Series` of consecutive periods (empty ones included) across a spa
 from __future__ import annotations
 
 import bisect
+import calendar
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -157,35 +158,44 @@ def bucket(
 
     ``first``/``last`` default to the tally's earliest and latest days; days counted outside
     them widen the span (no article is ever dropped). No days and no span: no periods.
+    A decade by day is ~3,650 periods: a few milliseconds.
     """
     if by not in GRANULARITIES:
         raise ValueError(f"unknown period size: {by!r}")
     days = tally.days if isinstance(tally, Tally) else tally
     undated = tally.undated if isinstance(tally, Tally) else 0
-    per_period: dict[date, int] = {}
-    low, high = first, last
-    for day, count in days.items():
-        if not count:
-            continue
-        start = period_start(day, by)
-        per_period[start] = per_period.get(start, 0) + count
-        if low is None or day < low:
-            low = day
-        if high is None or day > high:
-            high = day
-    if low is None or high is None:
-        low = high = low or high
-    if low is None or high is None:
+    counted = [day for day, count in days.items() if count]
+    bounds = [day for day in (first, last, min(counted, default=None), max(counted, default=None)) if day is not None]
+    if not bounds:
         return Series(by, (), undated)
-    if low > high:
-        low, high = high, low
+    low, high = min(bounds), max(bounds)
+    fromordinal = date.fromordinal
     periods: list[Period] = []
-    start, stop = period_start(low, by), period_start(high, by)
-    while True:
-        periods.append(Period(start, period_end(start, by), period_label(start, by), per_period.get(start, 0)))
-        if start >= stop:
-            break
-        start = next_start(start, by)
+    if by == "day":
+        get = days.get
+        for ordinal in range(low.toordinal(), high.toordinal() + 1):
+            day = fromordinal(ordinal)
+            periods.append(Period(day, day, day.isoformat(), get(day, 0)))
+    elif by == "week":
+        weeks: dict[int, int] = {}
+        for day in counted:
+            monday = day.toordinal() - day.weekday()
+            weeks[monday] = weeks.get(monday, 0) + days[day]
+        top = date.max.toordinal()
+        for monday in range(low.toordinal() - low.weekday(), high.toordinal() - high.weekday() + 1, 7):
+            start = fromordinal(monday)
+            year, week, _ = start.isocalendar()
+            periods.append(Period(start, fromordinal(min(monday + 6, top)), f"{year:04d}-W{week:02d}", weeks.get(monday, 0)))
+    else:
+        months: dict[int, int] = {}
+        for day in counted:
+            key = day.year * 12 + day.month - 1
+            months[key] = months.get(key, 0) + days[day]
+        for key in range(low.year * 12 + low.month - 1, high.year * 12 + high.month):
+            year, month = divmod(key, 12)
+            start = date(year, month + 1, 1)
+            end = start.replace(day=calendar.monthrange(year, month + 1)[1])
+            periods.append(Period(start, end, f"{year:04d}-{month + 1:02d}", months.get(key, 0)))
     return Series(by, tuple(periods), undated, tuple(period.start for period in periods))
 
 

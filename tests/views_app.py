@@ -54,3 +54,17 @@ class Resolver:
         if typed.strip() in ("someday", ""):
             return False, f"Not a date: {typed!r}"
         return True, f"went to {typed}"
+
+
+def busy_days() -> dict[date, DayCount]:
+    """A fuller archive for pictures: every day from 6 Mar 2023 to 5 Jul 2024, quieter at weekends,
+    a gap in August 2023, the last fortnight unread. Deterministic (no randomness)."""
+    days: dict[date, DayCount] = {}
+    day = date(2023, 3, 6)
+    while day <= LAST:
+        if not (date(2023, 8, 7) <= day <= date(2023, 8, 20)):
+            articles = (day.toordinal() * 7919) % 23 + (12 if day.weekday() < 5 else 1)
+            unread = articles if day >= date(2024, 6, 22) else (articles // 3 if day.day % 9 == 0 else 0)
+            days[day] = DayCount(articles, unread)
+        day = date.fromordinal(day.toordinal() + 1)
+    return days

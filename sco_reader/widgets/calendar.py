@@ -16,6 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -337,6 +338,7 @@ class YearView(_DayCursor, ScrollView, can_focus=True):
         """The years shown, oldest first."""
         self.cell_width = 1
         """Columns per day: 2 when the width allows, else 1."""
+        self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(256)
 
     # --- geometry ---------------------------------------------------------------------
 
@@ -404,11 +406,20 @@ class YearView(_DayCursor, ScrollView, can_focus=True):
         if width <= 0 or not 0 <= year_index < len(self.years) or part == 8:
             return Strip.blank(width, base)
         year = self.years[year_index]
-        segments = self._title_segments(year) if part == 0 else self._week_segments(year, part - 1)
-        line = Strip(Segment.apply_style(segments, base))
-        full = self.virtual_size.width
-        line = line.extend_cell_length(full, base)
+        cursor = self.cursor
+        # Only the row holding the cursor depends on it: other rows stay cached while it moves.
+        holds_cursor = part and cursor.year == year and cursor.weekday() == part - 1
+        key = (year, part, self.cell_width, cursor if holds_cursor else None, self.has_focus)
+        line = self._line_cache.get(key)
+        if line is None:
+            segments = self._title_segments(year) if part == 0 else self._week_segments(year, part - 1)
+            line = Strip(Segment.apply_style(segments, base)).extend_cell_length(self.virtual_size.width, base)
+            self._line_cache[key] = line
         return line.crop(self.scroll_offset.x, self.scroll_offset.x + width).extend_cell_length(width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line_cache.clear()
 
     def _title_segments(self, year: int) -> list[Segment]:
         label = self.get_component_rich_style("calendar--label")
@@ -425,23 +436,40 @@ class YearView(_DayCursor, ScrollView, can_focus=True):
         return segments
 
     def _week_segments(self, year: int, weekday: int) -> list[Segment]:
-        label = self.get_component_rich_style("calendar--label")
-        segments = [Segment(f" {WEEKDAYS[weekday]}".ljust(self.GUTTER), label)]
-        pad = " " * (self.cell_width - 1)
-        cursor = self.cursor
-        outside = self.get_component_rich_style("calendar--outside")
+        """One weekday's row of a year: a symbol per week, runs of one style merged into one segment."""
+        day_map = self.day_map
+        levels = [self.get_component_rich_style(f"calendar--level-{level}") for level in range(5)]
+        cell = self.cell_width
+        pad = " " * (cell - 1)
+        jan1 = date(year, 1, 1).toordinal()
+        dec31 = date(year, 12, 31).toordinal()
+        low, high = (day_map.span.first.toordinal(), day_map.span.last.toordinal()) if day_map.span else (jan1, dec31)
+        low, high = max(low, jan1), min(high, dec31)
+        first = jan1 - date(year, 1, 1).weekday() + weekday
+        marked = {d.toordinal() for d in (self.cursor, self.today, self.current) if d is not None and d.year == year}
+        days_get, level_of = day_map.days.get, day_map.shading.level
+        runs: list[Segment] = [Segment(f" {WEEKDAYS[weekday]}".ljust(self.GUTTER), self.get_component_rich_style("calendar--label"))]
+        text, style = "", None
         for column in range(year_columns(year)):
-            day = year_cell(year, column, weekday)
-            if day is None:
-                segments.append(Segment(" " * self.cell_width))
-                continue
-            if self.day_map.clamp(day) != day:
-                segments.append(Segment(" " * self.cell_width, outside))
-                continue
-            number, symbol = self._day_style(day, day == cursor)
-            if day == self.today or day == self.current:
-                symbol += number  # the day's marks (today underlined, current in the accent colour)
-            segments.append(Segment(SYMBOLS[self.day_map.level(day)], symbol))
-            if pad:
-                segments.append(Segment(pad))
-        return segments
+            ordinal = first + 7 * column
+            if not low <= ordinal <= high:
+                symbol, cell_style = " " * cell, None
+            else:
+                day = date.fromordinal(ordinal)
+                count = days_get(day)
+                level = level_of(count.articles) if count is not None else 0
+                symbol, cell_style = SYMBOLS[level] + pad, levels[level]
+                if ordinal in marked:
+                    number, marked_style = self._day_style(day, day == self.cursor)
+                    cell_style = marked_style + number if day in (self.today, self.current) else marked_style
+                    runs.append(Segment(text, style))
+                    runs.append(Segment(SYMBOLS[level], cell_style))
+                    text, style = pad, None
+                    continue
+            if cell_style == style:
+                text += symbol
+            else:
+                runs.append(Segment(text, style))
+                text, style = symbol, cell_style
+        runs.append(Segment(text, style))
+        return [segment for segment in runs if segment.text]

@@ -75,8 +75,7 @@ class BarChart(ScrollView, can_focus=True):
         & > .chart--peak { color: $warning; text-style: bold; }
         & > .chart--axis { color: $text-muted; }
         & > .chart--label { color: $text-muted; }
-        & > .chart--cursor { color: $accent; background: $boost; }
-        &:focus > .chart--cursor { color: $accent; background: $block-cursor-blurred-background; text-style: bold; }
+        & > .chart--cursor { color: $foreground; background: $foreground 12%; text-style: bold; }
     }
     """
 
@@ -103,6 +102,9 @@ class BarChart(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.series = series
         self._peak_count = 0
+        self._peak: int | None = None
+        self._heights_for: tuple[int, int, int, int] | None = None
+        self._height_cache: list[int] = []
         self.bar_width = 1
         """Columns per period (a gap included when wider than 2)."""
         self.set_series(series, None)
@@ -113,10 +115,11 @@ class BarChart(ScrollView, can_focus=True):
         """Show ``series``; the cursor goes to the period holding ``keep`` (else the peak, else the last)."""
         self.series = series
         periods = series.periods
-        self._peak_count = max((p.count for p in periods), default=0)
+        self._peak = series.peak  # computed once: drawing asks for it per bar
+        self._peak_count = periods[self._peak].count if self._peak is not None else 0
         index = series.index_of(keep) if keep is not None else None
         if index is None:
-            index = series.peak if series.peak is not None else max(0, len(periods) - 1)
+            index = self._peak if self._peak is not None else max(0, len(periods) - 1)
         self.set_reactive(BarChart.cursor, index)
         if self.is_mounted:
             self._layout()
@@ -237,22 +240,41 @@ class BarChart(ScrollView, can_focus=True):
 
     def _style(self, index: int, kind: str = "chart--bar") -> Style:
         style = self.get_component_rich_style(kind)
-        if index == self.series.peak:
+        if index == self._peak:
             style += self.get_component_rich_style("chart--peak")
         if index == self.cursor:
             style += self.get_component_rich_style("chart--cursor")
         return style
 
+    def _heights(self, rows: int, first: int, last: int) -> list[int]:
+        """Heights in eighths of the bars ``first``..``last`` (kept for the frame's other rows)."""
+        key = (id(self.series), rows, first, last)
+        if self._heights_for != key:
+            periods, peak = self.series.periods, self._peak_count
+            self._height_cache = [bar_eighths(periods[index].count, peak, rows) for index in range(first, last)]
+            self._heights_for = key
+        return self._height_cache
+
     def _bar_segments(self, level: int, rows: int, first: int, last: int) -> list[Segment]:
-        periods, width, peak = self.series.periods, self.bar_width, self._peak_count
+        """One row of bars, ``level`` rows above the baseline; runs of one look merged into one segment."""
+        width = self.bar_width
         filled = width - 1 if width > 2 else width
-        segments = []
-        for index in range(first, last):
-            cell = bar_cell(bar_eighths(periods[index].count, peak, rows), level)
-            segments.append(Segment(cell * filled, self._style(index)))
-            if filled < width:
-                segments.append(Segment(" " * (width - filled)))
-        return segments
+        gap = " " * (width - filled)
+        plain = self.get_component_rich_style("chart--bar")
+        special = {self.cursor, self._peak}
+        floor = level * 8
+        cells: list[str] = []
+        segments: list[Segment] = []
+        for index, height in enumerate(self._heights(rows, first, last), first):
+            cell = BLOCKS[max(0, min(8, height - floor))] * filled
+            if index in special:
+                segments.append(Segment("".join(cells), plain))
+                segments.append(Segment(cell, self._style(index)))
+                cells = [gap]
+                continue
+            cells.append(cell + gap)
+        segments.append(Segment("".join(cells), plain))
+        return [segment for segment in segments if segment.text]
 
     def _axis_segments(self, first: int, last: int) -> list[Segment]:
         axis = self.get_component_rich_style("chart--axis")
@@ -300,7 +322,7 @@ class BarChart(ScrollView, can_focus=True):
 
     def _peak_segments(self) -> list[Segment]:
         """``▼ 42 · 2024-07`` starting above the peak bar (or ending there near the right edge)."""
-        index = self.series.peak
+        index = self._peak
         if index is None:
             return [Segment("no matches", self.get_component_rich_style("chart--label"))]
         period = self.series.periods[index]
