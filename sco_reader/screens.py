@@ -19,13 +19,17 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from .days import DayCount, DayMap, day_label
+from .dates import nearest_date, parse_date_spec
+from .days import LEVEL_NAMES, SYMBOLS, DayCount, DayMap, day_label
 from .trends import GRANULARITIES, Granularity, Series, Tally, bucket, suggest_granularity
+from .widgets.calendar import DayHighlighted, DaySelected, MonthCalendar, YearView
+from .widgets.chart import BarChart
 
 
 class HelpScreen(ModalScreen[None]):
@@ -138,10 +142,6 @@ class GotoDateScreen(ModalScreen[str | None]):
                 yield Input(placeholder="2024-07-04 · 04.07 · 4 Jul · today · -2d", id="goto-input")
                 yield Static(Text("Enter jumps, Esc cancels"), id="goto-message", classes="dialog-hint")
             return
-        from textual.containers import Horizontal
-
-        from .widgets.calendar import MonthCalendar
-
         calendar = MonthCalendar(self.day_map, today=self.today, current=self.current, id="goto-calendar")
         with Vertical(id="goto-calendar-dialog"):
             yield Label(Text("Go to date"), classes="dialog-title")
@@ -151,7 +151,7 @@ class GotoDateScreen(ModalScreen[str | None]):
                     yield Input(placeholder="2024-07-04 · 4 Jul · -2d", id="goto-input", select_on_focus=False)
                     yield Static(Text("Enter jumps, Esc cancels"), id="goto-message", classes="dialog-hint")
                     yield Static(self._describe(calendar.cursor), id="goto-day")
-                    yield Static(self._legend(), id="goto-legend")
+                    yield Static(Text(""), id="goto-legend")  # styled like the calendar once mounted
                     yield Static(
                         Text("←→↑↓ PgUp PgDn: move the day\nTab: calendar · Ctrl+Y: years"),
                         id="goto-keys",
@@ -163,15 +163,6 @@ class GotoDateScreen(ModalScreen[str | None]):
         assert self.day_map is not None
         return Text(self.day_map.describe(day).replace(" · ", "\n", 1))
 
-    def _legend(self) -> Text:
-        from .days import LEVEL_NAMES, SYMBOLS
-
-        legend = Text()
-        for level in (0, 1, 4):
-            legend.append(f"{SYMBOLS[level]} {LEVEL_NAMES[level]}  ")
-        legend.append("\n› current  • unread  today underlined")
-        return legend
-
     def on_mount(self) -> None:
         self.query_one("#goto-input", Input).focus()
         if self.day_map is not None:
@@ -179,10 +170,7 @@ class GotoDateScreen(ModalScreen[str | None]):
             self.watch(self.app, "theme", lambda: self.call_after_refresh(self._style_legend), init=False)
 
     def _style_legend(self) -> None:
-        """Colour the legend's symbols like the calendar's (theme colours, resolved once mounted)."""
-        from .days import LEVEL_NAMES, SYMBOLS
-        from .widgets.calendar import MonthCalendar
-
+        """The shading legend, its symbols coloured like the calendar's (theme colours, known once mounted)."""
         calendar = self.query_one(MonthCalendar)
         legend = Text()
         for level in (0, 1, 2, 3, 4):
@@ -196,9 +184,7 @@ class GotoDateScreen(ModalScreen[str | None]):
 
     # --- the calendar -----------------------------------------------------------------
 
-    def _calendar(self):  # type: ignore[no-untyped-def]
-        from .widgets.calendar import MonthCalendar
-
+    def _calendar(self) -> MonthCalendar | None:
         return self.query_one(MonthCalendar) if self.day_map is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -220,26 +206,26 @@ class GotoDateScreen(ModalScreen[str | None]):
     def action_calendar_day(self, days: int) -> None:
         self.action_calendar_move(days)
 
-    def on_day_highlighted(self, event) -> None:  # type: ignore[no-untyped-def]
+    @on(DayHighlighted)
+    def highlighted(self, event: DayHighlighted) -> None:
         if self.day_map is not None:
             self.query_one("#goto-day", Static).update(self._describe(event.day))
 
-    def on_day_selected(self, event) -> None:  # type: ignore[no-untyped-def]
+    @on(DaySelected)
+    def chosen(self, event: DaySelected) -> None:
         event.stop()
         self._jump(event.day.isoformat())
 
     @on(Input.Changed, "#goto-input")
     def typed(self, event: Input.Changed) -> None:
         """The calendar follows a typed date to the day a jump would reach."""
-        calendar = self._calendar()
-        if calendar is None or not event.value.strip():
+        calendar, day_map = self._calendar(), self.day_map
+        if calendar is None or day_map is None or not event.value.strip():
             return
-        from .dates import nearest_date, parse_date_spec
-
         spec = parse_date_spec(event.value, self.today)
         if spec is None:
             return
-        target = nearest_date(spec, self.day_map.dates, self.today) if self.day_map.dates else spec.exact  # type: ignore[union-attr]
+        target = nearest_date(spec, day_map.dates, self.today) if day_map.dates else spec.exact
         if target is not None:
             calendar.cursor = target
 
@@ -339,8 +325,6 @@ class YearScreen(ModalScreen[date | None]):
         self.start = cursor
 
     def compose(self) -> ComposeResult:
-        from .widgets.calendar import YearView
-
         grid = YearView(self.day_map, today=self.today, current=self.current, id="year-grid")
         if self.start is not None:
             grid.set_reactive(YearView.cursor, self.day_map.clamp(self.start))
@@ -355,22 +339,20 @@ class YearScreen(ModalScreen[date | None]):
             )
 
     def on_mount(self) -> None:
-        from .widgets.calendar import YearView
-
         self.query_one(YearView).focus()
 
     def on_resize(self, event: events.Resize) -> None:
         """The grid is as tall as its years, within the screen (its own scrolling keeps the cursor in view)."""
-        from .widgets.calendar import YearView
-
         grid = self.query_one(YearView)
         rows = grid.virtual_rows
         grid.styles.height = max(1, min(rows, event.size.height - (7 if event.size.height >= 14 else 5)))
 
-    def on_day_highlighted(self, event) -> None:  # type: ignore[no-untyped-def]
+    @on(DayHighlighted)
+    def highlighted(self, event: DayHighlighted) -> None:
         self.query_one("#year-day", Static).update(Text(self.day_map.describe(event.day)))
 
-    def on_day_selected(self, event) -> None:  # type: ignore[no-untyped-def]
+    @on(DaySelected)
+    def chosen(self, event: DaySelected) -> None:
         event.stop()
         self.dismiss(event.day)
 
@@ -445,8 +427,6 @@ class TrendScreen(ModalScreen[tuple[date, date] | None]):
         self._generation = 0
 
     def compose(self) -> ComposeResult:
-        from .widgets.chart import BarChart
-
         with Vertical(id="trend-dialog"):
             yield Label(self._title(), id="trend-title")
             yield Input(value=self.query_text, placeholder="Query to chart…", id="trend-query")
@@ -459,8 +439,6 @@ class TrendScreen(ModalScreen[tuple[date, date] | None]):
             yield Static(Text(hint), id="trend-keys", classes="dialog-hint")
 
     def on_mount(self) -> None:
-        from .widgets.chart import BarChart
-
         if self.recount is not None and not self.query_text.strip():
             self.action_edit_query()
         else:
@@ -473,8 +451,6 @@ class TrendScreen(ModalScreen[tuple[date, date] | None]):
         return title
 
     def _describe(self) -> None:
-        from .widgets.chart import BarChart
-
         chart = self.query_one(BarChart)
         period = chart.period
         line = Text()
@@ -493,23 +469,23 @@ class TrendScreen(ModalScreen[tuple[date, date] | None]):
             summary += f" · {series.undated:,} undated"
         self.query_one("#trend-summary", Static).update(Text(summary))
 
-    def on_bar_chart_highlighted(self, event) -> None:  # type: ignore[no-untyped-def]
+    @on(BarChart.Highlighted)
+    def highlighted(self, event: BarChart.Highlighted) -> None:
         self._describe()
 
-    def on_bar_chart_chosen(self, event) -> None:  # type: ignore[no-untyped-def]
+    @on(BarChart.Chosen)
+    def chosen(self, event: BarChart.Chosen) -> None:
         event.stop()
         period = self.series.periods[event.index]
         self.dismiss((period.start, period.end))
 
-    def action_by(self, by: str) -> None:
+    def action_by(self, by: Granularity) -> None:
         """Re-bucket the same per-day counts by day, week or month, keeping the cursor's date."""
-        from .widgets.chart import BarChart
-
         if by not in GRANULARITIES:
             return
         chart = self.query_one(BarChart)
         keep = chart.period.start if chart.period is not None else None
-        self.by = by  # type: ignore[assignment]
+        self.by = by
         self.series = bucket(self.tally, self.by, self.first, self.last)
         chart.set_series(self.series, keep)
         self._describe()
@@ -538,8 +514,6 @@ class TrendScreen(ModalScreen[tuple[date, date] | None]):
         self.app.call_from_thread(self._show, query, tally, generation)
 
     def _show(self, query: str, tally: Tally, generation: int) -> None:
-        from .widgets.chart import BarChart
-
         if generation != self._generation:
             return  # an older count never replaces a newer one
         self.query_text, self.tally = query, tally
@@ -553,8 +527,6 @@ class TrendScreen(ModalScreen[tuple[date, date] | None]):
 
     def action_cancel(self) -> None:
         if self.has_class("-editing") and self.query_text.strip():
-            from .widgets.chart import BarChart
-
             self.remove_class("-editing")
             self.query_one(BarChart).focus()
             return
