@@ -329,7 +329,12 @@ class YearScreen(ModalScreen[date | None]):
         if self.start is not None:
             grid.set_reactive(YearView.cursor, self.day_map.clamp(self.start))
         span = self.day_map.span
-        title = f"Years {span.first.year}–{span.last.year}" if span and span.first.year != span.last.year else "Year"
+        if span is None:
+            title = "Year"
+        elif span.first.year == span.last.year:
+            title = f"Year {span.first.year}"
+        else:
+            title = f"Years {span.first.year}–{span.last.year}"
         with Vertical(id="year-dialog"):
             yield Label(Text(title), classes="dialog-title")
             yield grid

@@ -385,6 +385,13 @@ async def test_slash_counts_another_query_in_the_background() -> None:
         assert app.screen.query_one(BarChart).period.label == "2024-01"  # type: ignore[union-attr]
 
 
+async def test_an_empty_trend_says_so() -> None:
+    app = ViewsApp(lambda: TrendScreen(Tally({}, undated=3), "nothing"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "left", "enter", "w")
+        assert "no matches" in screen_text(app) and "3 undated" in screen_text(app) and app.results == []
+
+
 async def test_without_a_query_the_trend_asks_for_one() -> None:
     app = ViewsApp(lambda: TrendScreen(Tally({}), "", first=FIRST, last=LAST, recount=lambda q: HITS))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -218,8 +218,12 @@ class BarChart(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         periods = self.series.periods
-        if width <= 0 or not periods:
+        if width <= 0:
             return Strip.blank(width, base)
+        if not periods:
+            if y:
+                return Strip.blank(width, base)
+            return Strip([Segment("no matches", self.get_component_rich_style("chart--label"))]).extend_cell_length(width, base)
         show_peak, bar_rows, show_axis, show_labels = self._rows()
         first = self.scroll_offset.x // self.bar_width
         last = min(len(periods), (self.scroll_offset.x + width) // self.bar_width + 1)
