@@ -1,10 +1,4 @@
-"""Typo-tolerant search over articles as the user types (pure: no Textual).
-
-Text is *normalised* (casefold; NFKD with combining marks stripped, so ``Türkiye`` is
-``turkiye``; Kazakh letters folded to their Russian-keyboard twins, ``қ`` → ``к``, so Kazakh
-still matches itself and is found when typed without a Kazakh layout) and split into
-*tokens*: runs of letters and digits, plus the glued whole of hyphenated or apostrophised
-words (``2024-25`` gives ``2024``, ``25`` and ``202425``).
+"""The search engine: incremental index over articles and the ranked, highlighted search on it (pure).
 
 One vocabulary (token → id) serves a headline index (token id → article indexes) and a
 body index (token → ``array('I')`` of article indexes; word tokens only). Both grow with
@@ -24,12 +18,6 @@ Ranking: articles matching more query terms first; then a score mixing IDF-weigh
 quality (exact > prefix > typo > infix, a body match worth 0.4 of a headline match) with
 bonuses for query words adjacent in the headline or best paragraph and for how much of the
 headline the query covers.
-
-Query syntax (fzf-like): words are fuzzy and all must match (articles missing one rank after
-those matching all); ``'word`` exact substring; ``^word`` headline starts with; ``word$``
-headline ends with; ``!word`` (also ``!^word``, ``!word$``) excludes; ``a | b`` either;
-``@date`` (``@2024-07-04``, ``@04.07``, ``@jul``, ``@2024``) keeps articles of that date;
-``\\ `` escapes a space.
 """
 
 from __future__ import annotations
@@ -37,61 +25,28 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import re
 import threading
 import time
-import unicodedata
 from array import array
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache, partial
+from functools import partial
 from itertools import combinations, islice, repeat
-from typing import Iterable, Literal, Sequence
+from typing import Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .dates import DateSpec, parse_date_spec
-from .model import Article
+from ..dates import DateSpec
+from ..model import Article
+from .query import EXACT, FUZZY, FUZZY2, FUZZY_PREFIX, INFIX, PREFIX, Query, Term, _token_level, parse_query
+from .rank import (
+    BODY_PHRASE_BONUS, BODY_WEIGHT, BONUS_MAX, BOTH_BONUS, COVER_BONUS, PHRASE_BONUS, Hit,
+    _adjacent_pairs, _ascii_search, _intersect, _slot_mask, _term_spans,
+)
+from .text import _EDGE, _body_tokens, _merge, _normalise_mapped, _positions, _to_original, _words, normalise, tokenise
 
-__all__ = [
-    "Hit",
-    "Query",
-    "SearchEngine",
-    "Term",
-    "highlight_spans",
-    "normalise",
-    "parse_query",
-    "tokenise",
-]
-
-# --------------------------------------------------------------------------- quality levels
-
-EXACT = 1.0
-"""Quality of a token equal to the query word."""
-PREFIX = 0.8
-"""Quality of a token the query word starts (``yermek`` → ``yermekbayev``)."""
-FUZZY = 0.7
-"""Quality of a token one edit (or one transposition) away."""
-FUZZY_PREFIX = 0.6
-"""Quality of a token whose beginning is one edit away (typo in a half-typed word)."""
-FUZZY2 = 0.55
-"""Quality of a token two edits away (query words of 8+ characters)."""
-INFIX = 0.45
-"""Quality of a token containing the query word inside (headlines only, 4+ characters)."""
-BODY_WEIGHT = 0.4
-"""A body match is worth this fraction of the same match in the headline."""
-BOTH_BONUS = 0.05
-"""Added to a word's quality when it matches both headline and body."""
-PHRASE_BONUS = 0.3
-"""Bonus when consecutive query words are adjacent, in order, in the headline."""
-COVER_BONUS = 0.2
-"""Bonus proportional to the share of headline words the query matched."""
-BODY_PHRASE_BONUS = 0.15
-"""Bonus when consecutive query words are adjacent in the best paragraph."""
-HEAD_BONUS_MAX = PHRASE_BONUS + COVER_BONUS
-BONUS_MAX = HEAD_BONUS_MAX + BODY_PHRASE_BONUS
 RANK_CAP = 1000
 """Hits matching equally many terms are all ordered by score up to this many; beyond it the
 first :data:`RANK_CAP` (most headline-matched groups first, then input order) are scored and
@@ -105,293 +60,8 @@ CACHE_MIN = 200_000
 elements (least recently used first out), so typing never grows memory without bound."""
 BODY_CHUNK = 256
 """Articles per body-indexing step (the time budget is checked between steps)."""
-
-# --------------------------------------------------------------------------- normalisation
-
-_MARKS = re.compile("[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_FOLD = {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ı": "i"}
-"""Kazakh letters (and dotless i) → what a Russian (or Latin) keyboard types instead."""
-_FOLDABLE = re.compile("[" + "".join(_FOLD) + "]")
-_WORD = re.compile(r"[^\W_]+")
-_JOINERS = "-'’‘‐‑–"
-_GLUED = re.compile(r"[^\W_]+(?:[" + _JOINERS + r"][^\W_]+)+")
-_UNJOIN = str.maketrans(dict.fromkeys(_JOINERS))
-_ASCII_SPLIT = {i: " " for i in range(128) if not chr(i).isalnum() and not chr(i).isspace()}
-_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
-_CHAR_CACHE: dict[str, str] = {}
 _PREFIX_ORDER = {0: 0, 1: 1, -1: 2}
 """Which matched prefix length wins for a fuzzy prefix: the typed length, one more, one less."""
-
-
-def normalise(text: str) -> str:
-    """Casefold, strip diacritics (NFKD) and fold Kazakh letters: ``Türkiye`` → ``turkiye``."""
-    if text.isascii():
-        return text.lower()
-    text = _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
-    if _FOLDABLE.search(text) is not None:  # (str.translate is slow on non-ASCII text)
-        for letter, twin in _FOLD.items():
-            text = text.replace(letter, twin)
-    return text
-
-
-def _normalise_mapped(text: str) -> tuple[str, list[int] | None]:
-    """:func:`normalise` plus, per output character, the index of the input character it
-    came from (``None`` when they coincide, i.e. for ASCII)."""
-    if text.isascii():
-        return text.lower(), None
-    pieces: list[str] = []
-    origin: list[int] = []
-    cache = _CHAR_CACHE
-    for i, char in enumerate(text):
-        folded = cache.get(char)
-        if folded is None:
-            folded = cache[char] = normalise(char)
-        if folded:
-            pieces.append(folded)
-            if len(folded) == 1:
-                origin.append(i)
-            else:
-                origin.extend(repeat(i, len(folded)))
-    return "".join(pieces), origin
-
-
-def tokenise(text: str) -> list[str]:
-    """Tokens of already normalised text, in order: words, then glued hyphenated wholes."""
-    if text.isascii():
-        tokens = text.translate(_ASCII_SPLIT).split()
-        if "-" in text or "'" in text:
-            tokens += [g.translate(_UNJOIN) for g in _GLUED.findall(text)]
-        return tokens
-    tokens = _WORD.findall(text)
-    if any(j in text for j in _JOINERS):
-        tokens += [g.translate(_UNJOIN) for g in _GLUED.findall(text)]
-    return tokens
-
-
-def _body_tokens(text: str) -> set[str]:
-    """Distinct word tokens of normalised text (bodies: glued wholes are left to headlines;
-    a hyphenated query word still finds the body through its parts)."""
-    if text.isascii():
-        return set(text.translate(_ASCII_SPLIT).split())
-    return set(_WORD.findall(text))
-
-
-def _words(text: str) -> list[str]:
-    """Word tokens of normalised text in order (no glued wholes)."""
-    if text.isascii():
-        return text.translate(_ASCII_SPLIT).split()
-    return _WORD.findall(text)
-
-
-def _positions(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, token)`` for each token of normalised text, glued wholes included."""
-    found = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-    if any(j in text for j in _JOINERS):
-        found += [(m.start(), m.end(), m.group().translate(_UNJOIN)) for m in _GLUED.finditer(text)]
-    return found
-
-
-def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _to_original(spans: list[tuple[int, int]], origin: list[int] | None) -> tuple[tuple[int, int], ...]:
-    if origin is None:
-        return tuple(spans)
-    return tuple(_merge((origin[s], origin[e - 1] + 1) for s, e in spans if e > s))
-
-
-# --------------------------------------------------------------------------- the token relation
-
-
-def match_token(word: str, token: str) -> tuple[float, int, int] | None:
-    """How normalised query ``word`` matches normalised ``token``, the reference definition.
-
-    Returns ``(quality, start, end)`` with the matched range inside ``token``, or ``None``.
-    The engine computes the same relation through its indexes (one-edit variants are drawn
-    from the vocabulary's own alphabet).
-    """
-    n = len(word)
-    if token == word:
-        return (EXACT, 0, n)
-    if token.startswith(word):
-        return (PREFIX, 0, n)
-    best: tuple[float, int, int] | None = None
-    if n >= 4:
-        distance = OSA.distance(word, token, score_cutoff=2)
-        if distance <= 1:
-            return (FUZZY, 0, len(token))
-        if n >= 5:
-            lengths = (n, n + 1, n - 1) if n >= 6 else (n, n + 1)
-            for m in lengths:
-                if m < len(token) and OSA.distance(word, token[:m], score_cutoff=1) <= 1:
-                    return (FUZZY_PREFIX, 0, m)
-        if n >= 8 and distance == 2 and token[:1] == word[:1]:
-            return (FUZZY2, 0, len(token))
-        at = token.find(word)
-        if at > 0:
-            best = (INFIX, at, at + n)
-    return best
-
-
-# --------------------------------------------------------------------------- queries
-
-TermKind = Literal["fuzzy", "exact", "prefix", "suffix", "equal"]
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One word of a query, operators stripped."""
-
-    kind: TermKind
-    """``fuzzy`` (plain word), ``exact`` (``'w``), ``prefix`` (``^w``), ``suffix`` (``w$``), ``equal`` (``^w$``)."""
-    text: str
-    """The normalised word as typed (may hold punctuation, e.g. ``2024-25``)."""
-    parts: tuple[str, ...]
-    """Its alphanumeric runs (``("2024", "25")``); a fuzzy term matches when all parts do."""
-    negated: bool = False
-    """``!`` excludes articles the term matches."""
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """A parsed query: AND of OR-groups, exclusions and date filters."""
-
-    groups: tuple[tuple[Term, ...], ...] = ()
-    """Positive terms; each group matches when any of its terms does (``a | b``)."""
-    exclude: tuple[Term, ...] = ()
-    """Negated terms: articles any of them matches are dropped."""
-    dates: tuple[DateSpec, ...] = ()
-    """``@`` filters, all of which an article's date must match."""
-    ignored: tuple[str, ...] = ()
-    """Tokens that could not be used (``@`` not a date yet, a lone operator)."""
-
-    @property
-    def empty(self) -> bool:
-        """Nothing to search for or filter on."""
-        return not (self.groups or self.exclude or self.dates)
-
-
-def _token_level(term: Term) -> bool:
-    """Whether ``term`` is matched token by token (else as a substring or an anchor)."""
-    if term.kind == "fuzzy":
-        return True
-    return term.kind == "exact" and len(term.parts) == 1 and term.text == term.parts[0] and len(term.text) >= 3
-
-
-def _split_query(query: str) -> list[str]:
-    out: list[str] = []
-    current: list[str] = []
-    escaped = False
-    for char in query:
-        if escaped:
-            current.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char.isspace():
-            if current:
-                out.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if escaped:
-        current.append("\\")
-    if current:
-        out.append("".join(current))
-    return out
-
-
-def _make_term(raw: str) -> Term | None:
-    negated = raw.startswith("!")
-    if negated:
-        raw = raw[1:]
-    kind: TermKind = "fuzzy"
-    if raw.startswith("'"):
-        kind, raw = "exact", raw[1:]
-    elif raw.startswith("^"):
-        kind, raw = "prefix", raw[1:]
-        if len(raw) > 1 and raw.endswith("$"):
-            kind, raw = "equal", raw[:-1]
-    elif len(raw) > 1 and raw.endswith("$"):
-        kind, raw = "suffix", raw[:-1]
-    if negated and kind == "fuzzy":
-        kind = "exact"
-    text = normalise(raw)
-    parts = tuple(_WORD.findall(text))
-    if not parts:
-        return None
-    if kind in ("prefix", "equal"):
-        text = re.sub(r"^[\W_]+", "", text)
-    if kind in ("suffix", "equal"):
-        text = re.sub(r"[\W_]+$", "", text)
-    return Term(kind, text, parts, negated)
-
-
-def parse_query(query: str, today: date | None = None) -> Query:
-    """Parse what the user typed (see the module docstring for the syntax).
-
-    ``today`` anchors relative dates (``@yesterday``); it defaults to the real today.
-    """
-    groups: list[list[Term]] = []
-    exclude: list[Term] = []
-    dates: list[DateSpec] = []
-    ignored: list[str] = []
-    pending_or = False
-    for raw in _split_query(query):
-        if raw == "|":
-            pending_or = bool(groups)
-            continue
-        if raw.startswith("@"):
-            spec = parse_date_spec(raw[1:], today) if len(raw) > 1 else None
-            if spec is None:
-                ignored.append(raw)
-            else:
-                dates.append(spec)
-            pending_or = False
-            continue
-        term = _make_term(raw)
-        if term is None:
-            ignored.append(raw)
-        elif term.negated:
-            exclude.append(term)
-        elif pending_or:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
-        pending_or = False
-    return Query(
-        tuple(tuple(dict.fromkeys(g)) for g in groups),
-        tuple(dict.fromkeys(exclude)),
-        tuple(dict.fromkeys(dates)),
-        tuple(ignored),
-    )
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One search result."""
-
-    index: int
-    """Index into the articles the engine was given (in :meth:`SearchEngine.extend` order)."""
-    score: float
-    """Higher is better; the integer part is how many query terms (OR-groups) matched."""
-    headline_spans: tuple[tuple[int, int], ...]
-    """``(start, end)`` character ranges of ``article.headline`` that matched."""
-    paragraph: int | None
-    """Index of the best-matching paragraph when the query (also) matched the body, else ``None``."""
-    paragraph_spans: tuple[tuple[int, int], ...]
-    """Matched ranges inside that paragraph."""
 
 
 @dataclass(slots=True, eq=False)
@@ -1289,114 +959,3 @@ class SearchEngine:
             for term in group:
                 spans.extend(_term_spans(term, norm, headline))
         return _to_original(_merge(spans), origin)
-
-
-def _term_spans(term: Term, norm: str, headline: bool) -> list[tuple[int, int]]:
-    """Spans of the terms that are not matched token by token (phrases and anchors)."""
-    text = term.text
-    if term.kind == "exact" and not _token_level(term):
-        spans = []
-        at = norm.find(text)
-        while at >= 0:
-            spans.append((at, at + len(text)))
-            at = norm.find(text, at + 1)
-        return spans
-    if not headline or term.kind not in ("prefix", "suffix", "equal"):
-        return []
-    stripped = _EDGE.sub("", norm)
-    lead = norm.find(stripped[:1]) if stripped else 0
-    if term.kind == "prefix" and stripped.startswith(text):
-        return [(lead, lead + len(text))]
-    if term.kind == "suffix" and stripped.endswith(text):
-        end = lead + len(stripped)
-        return [(end - len(text), end)]
-    if term.kind == "equal" and stripped == text:
-        return [(lead, lead + len(text))]
-    return []
-
-
-def _slot_mask(slots: list[dict[int, tuple[float, int, int]] | None]) -> dict[int, int]:
-    """Token id → bit set of the slots whose matches hold it."""
-    mask: dict[int, int] = {}
-    for bit, slot in enumerate(slots):
-        if not slot:
-            continue
-        flag = 1 << bit
-        if not mask:
-            mask = dict.fromkeys(slot, flag)
-        else:
-            fresh = dict.fromkeys(slot, flag)
-            for tid in mask.keys() & fresh.keys():
-                fresh[tid] |= mask[tid]
-            mask.update(fresh)
-    return mask
-
-
-@lru_cache(maxsize=64)
-def _ascii_search(text: str):  # type: ignore[no-untyped-def]
-    """Case-insensitive search for ASCII ``text`` (only used on ASCII haystacks)."""
-    return re.compile(re.escape(text), re.IGNORECASE | re.ASCII).search
-
-
-def _adjacent_pairs(bits: list[int]) -> int:
-    """How many consecutive slot pairs ``(k, k+1)`` occur on adjacent tokens.
-
-    ``bits[j]`` is the set of query slots token ``j`` matches.
-    """
-    seen = previous = 0
-    for b in bits:
-        if b and previous:
-            seen |= previous & (b >> 1)
-        previous = b
-    return seen.bit_count()
-
-
-def _intersect(sets: list[set[int]], copy: bool = False) -> set[int]:
-    if not sets:
-        return set()
-    ordered = sorted(sets, key=len)
-    if len(ordered) == 1:
-        return set(ordered[0]) if copy else ordered[0]
-    return ordered[0].intersection(*ordered[1:])
-
-
-def highlight_spans(text: str, query: str, *, body: bool = False) -> list[tuple[int, int]]:
-    """Character ranges of ``text`` matching the positive terms of ``query``, merged and sorted.
-
-    Works on any text (the article pane highlights the open article's paragraphs); uses the
-    same word relation as the engine (:func:`match_token`). With ``body=True`` it applies the
-    engine's body rules, as :attr:`Hit.paragraph_spans` does: no infixes, and one- and
-    two-letter words only as whole words. ``^``/``$`` terms only match at the start/end of a
-    headline (not with ``body=True``); exclusions and dates highlight nothing.
-    """
-    parsed = parse_query(query)
-    if not parsed.groups:
-        return []
-    norm, origin = _normalise_mapped(text)
-    words: list[tuple[str, str]] = []
-    for group in parsed.groups:
-        for term in group:
-            if term.kind == "fuzzy":
-                words.extend(("fuzzy", p) for p in term.parts)
-            elif term.kind == "exact" and _token_level(term):
-                words.append(("exact", term.text))
-    spans: list[tuple[int, int]] = []
-    if words:
-        for start, end, token in _positions(norm):
-            best: tuple[float, int, int] | None = None
-            for kind, word in words:
-                if kind == "exact":
-                    at = token.find(word)
-                    found = (EXACT, at, at + len(word)) if at >= 0 else None
-                else:
-                    found = match_token(word, token)
-                    if body and found is not None and (found[0] == INFIX or (len(word) <= 2 and found[0] != EXACT)):
-                        found = None
-                if found is not None and (best is None or found[0] > best[0]):
-                    best = found
-            if best is not None:
-                spans.append((start + best[1], start + best[2]))
-    for group in parsed.groups:
-        for term in group:
-            spans.extend(_term_spans(term, norm, headline=not body))
-    return list(_to_original(_merge(spans), origin))
