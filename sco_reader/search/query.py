@@ -37,6 +37,9 @@ FUZZY2 = 0.55
 """Quality of a token two edits away (query words of 8+ characters)."""
 INFIX = 0.45
 """Quality of a token containing the query word inside (headlines only, 4+ characters)."""
+MAX_TYPO_WORD = 40
+"""Longer words are matched exactly, as prefixes and as infixes only: their typo variants
+would cost memory quadratic in their length (a pasted 100,000-character word must not)."""
 
 # --------------------------------------------------------------------------- the token relation
 
@@ -55,16 +58,17 @@ def match_token(word: str, token: str) -> tuple[float, int, int] | None:
         return (PREFIX, 0, n)
     best: tuple[float, int, int] | None = None
     if n >= 4:
-        distance = OSA.distance(word, token, score_cutoff=2)
-        if distance <= 1:
-            return (FUZZY, 0, len(token))
-        if n >= 5:
-            lengths = (n, n + 1, n - 1) if n >= 6 else (n, n + 1)
-            for m in lengths:
-                if m < len(token) and OSA.distance(word, token[:m], score_cutoff=1) <= 1:
-                    return (FUZZY_PREFIX, 0, m)
-        if n >= 8 and distance == 2 and token[:1] == word[:1]:
-            return (FUZZY2, 0, len(token))
+        if n <= MAX_TYPO_WORD:
+            distance = OSA.distance(word, token, score_cutoff=2)
+            if distance <= 1:
+                return (FUZZY, 0, len(token))
+            if n >= 5:
+                lengths = (n, n + 1, n - 1) if n >= 6 else (n, n + 1)
+                for m in lengths:
+                    if m < len(token) and OSA.distance(word, token[:m], score_cutoff=1) <= 1:
+                        return (FUZZY_PREFIX, 0, m)
+            if n >= 8 and distance == 2 and token[:1] == word[:1]:
+                return (FUZZY2, 0, len(token))
         at = token.find(word)
         if at > 0:
             best = (INFIX, at, at + n)

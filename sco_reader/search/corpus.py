@@ -1,0 +1,120 @@
+"""What the search engine reads articles through: the :class:`Corpus` protocol (pure).
+
+The engine never holds article objects. It asks a corpus for the few texts it shows or
+re-reads (headlines and bodies of the hits it returns, the body of the article ``related``
+starts from) and for the date order that ``@date`` filters and date listings need. The
+archive's library implements the protocol over files and a body store; :class:`ListCorpus`
+adapts a list of :class:`~sco_reader.model.Article` (tests, small inputs, the bundled
+bulletin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Protocol, runtime_checkable
+
+from ..model import Article, chronological_key
+
+
+@runtime_checkable
+class Corpus(Protocol):
+    """Articles by index ``0..len-1``; append-only (an index never changes meaning)."""
+
+    def __len__(self) -> int:
+        """How many articles there are (dead ones included)."""
+        ...
+
+    def headline(self, index: int) -> str:
+        """The headline of article ``index``."""
+        ...
+
+    def body(self, index: int) -> Sequence[str]:
+        """Its paragraphs in order (may read from disk; the corpus caches)."""
+        ...
+
+    def date(self, index: int) -> date | None:
+        """Its date, ``None`` when undated."""
+        ...
+
+    def time(self, index: int) -> str | None:
+        """Its ``"HH:MM"`` time, if any."""
+        ...
+
+    def key(self, index: int) -> str:
+        """Its content key: two articles with the same key are exact repeats."""
+        ...
+
+    def chronological(self) -> Sequence[int]:
+        """Alive article indexes oldest first, undated last (what ``@date``-only queries list)."""
+        ...
+
+    def date_runs(self) -> Sequence[tuple[date | None, int, int]]:
+        """``(date, start, stop)`` per date, in :meth:`chronological` order: that date's
+        articles are ``chronological()[start:stop]`` (``None`` for the undated run)."""
+        ...
+
+    @property
+    def dead(self) -> Collection[int]:
+        """Articles whose file was deleted or edited: never returned by a search."""
+        ...
+
+
+class ListCorpus:
+    """A :class:`Corpus` over a list of articles held in memory."""
+
+    def __init__(self, articles: Sequence[Article] = ()) -> None:
+        self.articles: list[Article] = list(articles)
+        """The articles, in index order."""
+        self.dead: set[int] = set()
+        """Indexes never to return (none unless the caller adds some)."""
+        self._order: list[int] | None = None
+        self._runs: list[tuple[date | None, int, int]] = []
+        self._ordered_for = -1
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def extend(self, articles: Sequence[Article]) -> None:
+        """Append articles (indexes continue from :func:`len`)."""
+        self.articles.extend(articles)
+
+    def headline(self, index: int) -> str:
+        return self.articles[index].headline
+
+    def body(self, index: int) -> Sequence[str]:
+        return self.articles[index].paragraphs
+
+    def date(self, index: int) -> date | None:
+        return self.articles[index].date
+
+    def time(self, index: int) -> str | None:
+        return self.articles[index].time
+
+    def key(self, index: int) -> str:
+        return self.articles[index].key
+
+    def chronological(self) -> Sequence[int]:
+        self._sort()
+        assert self._order is not None
+        return self._order
+
+    def date_runs(self) -> Sequence[tuple[date | None, int, int]]:
+        self._sort()
+        return self._runs
+
+    def _sort(self) -> None:
+        """Recompute the date order when articles were added or marked dead since the last time."""
+        stamp = len(self.articles) * 1_000_003 + len(self.dead)
+        if self._order is not None and self._ordered_for == stamp:
+            return
+        articles, dead = self.articles, self.dead
+        alive = range(len(articles)) if not dead else [i for i in range(len(articles)) if i not in dead]
+        order = sorted(alive, key=lambda i: chronological_key(articles[i], i))
+        runs: list[tuple[date | None, int, int]] = []
+        start = 0
+        for position in range(1, len(order) + 1):
+            if position == len(order) or articles[order[position]].date != articles[order[start]].date:
+                runs.append((articles[order[start]].date, start, position))
+                start = position
+        self._order, self._runs, self._ordered_for = order, runs, stamp
