@@ -64,6 +64,8 @@ class SegmentBuilder:
         self._blobbed = 0
         self._chars: set[str] = set()
         self._anchor_order: dict[bool, tuple[int, list[int]]] = {}
+        self._reversed: list[str] = []
+        self._anchor_blob: tuple[int, str, array] = (0, "", array("Q", [0]))
         self._dense: dict[tuple[bool, int], tuple[int, int]] = {}
 
     # ------------------------------------------------------------------ adding
@@ -174,6 +176,10 @@ class SegmentBuilder:
     def token(self, tid: int) -> str:
         return self._tokens[tid]
 
+    def token_list(self) -> Sequence[str]:
+        self._sync()
+        return self._tokens
+
     def chars(self) -> frozenset[str]:
         self._sync()
         return frozenset(self._chars)
@@ -239,24 +245,28 @@ class SegmentBuilder:
     def total_body_size(self) -> int:
         return sum(self._body_len)
 
-    def _order(self, reverse: bool) -> list[int]:
-        cached = self._anchor_order.get(reverse)
-        if cached is not None and cached[0] == len(self._anchors):
-            return cached[1]
+    def _order(self, reverse: bool) -> tuple[list[int], list[str]]:
+        """Article numbers sorted by anchor (or reversed anchor), and the keys sorted on.
+
+        Kept up to date incrementally: new articles are sorted among themselves, then merged
+        with the earlier order (two sorted runs: a linear merge for ``sorted``)."""
         anchors = self._anchors
-        keys = [a[::-1] for a in anchors] if reverse else anchors
-        order = sorted(range(len(anchors)), key=keys.__getitem__)
-        self._anchor_order[reverse] = (len(anchors), order)
-        return order
+        keys = anchors
+        if reverse:
+            keys = self._reversed
+            keys.extend(a[::-1] for a in anchors[len(keys) :])
+        done, order = self._anchor_order.get(reverse, (0, []))
+        if done < len(anchors):
+            fresh = sorted(range(done, len(anchors)), key=keys.__getitem__)
+            order = fresh if not order else sorted(order + fresh, key=keys.__getitem__)
+            self._anchor_order[reverse] = (len(anchors), order)
+        return order, keys
 
     def anchored(self, kind: AnchorKind, text: str) -> int:
-        anchors = self._anchors
+        order, keys = self._order(kind == "suffix")
         if kind == "suffix":
-            order = self._order(True)
-            key, text = (lambda i: anchors[i][::-1]), text[::-1]
-        else:
-            order = self._order(False)
-            key = anchors.__getitem__
+            text = text[::-1]
+        key = keys.__getitem__
         lo = bisect.bisect_left(order, text, key=key)
         if kind == "equal":
             hi = bisect.bisect_right(order, text, lo, key=key)
@@ -265,9 +275,26 @@ class SegmentBuilder:
         return from_ids(order[lo:hi], self.count) << self.base if hi > lo else 0
 
     def headline_substring(self, text: str) -> int:
-        if not text:
+        if not text or "\n" in text:
             return 0
-        found = [i for i, anchor in enumerate(self._anchors) if text in anchor]
+        if len(text) <= 2:  # likely in most headlines: one pass beats a find per match
+            found = [i for i, anchor in enumerate(self._anchors) if text in anchor]
+            return from_ids(found, self.count) << self.base if found else 0
+        done, blob, starts = self._anchor_blob
+        if done < len(self._anchors):
+            fresh = self._anchors[done:]
+            blob += "\n".join(fresh) + "\n"
+            position = starts[-1]
+            for anchor in fresh:
+                position += len(anchor) + 1
+                starts.append(position)
+            self._anchor_blob = (len(self._anchors), blob, starts)
+        found = []
+        at = blob.find(text)
+        while at >= 0:
+            k = bisect.bisect_right(starts, at) - 1
+            found.append(k)
+            at = blob.find(text, starts[k + 1])
         return from_ids(found, self.count) << self.base if found else 0
 
     # ------------------------------------------------------------------ finishing

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Protocol, runtime_checkable
 
-from ..model import Article, chronological_key
+from ..model import Article
 
 
 @runtime_checkable
@@ -70,7 +70,9 @@ class ListCorpus:
         """Indexes never to return (none unless the caller adds some)."""
         self._order: list[int] | None = None
         self._runs: list[tuple[date | None, int, int]] = []
-        self._ordered_for = -1
+        self._ordered_for = (-1, -1)
+        self._groups: dict[date | None, list[int]] = {}
+        self._grouped = 0
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -104,17 +106,31 @@ class ListCorpus:
         return self._runs
 
     def _sort(self) -> None:
-        """Recompute the date order when articles were added or marked dead since the last time."""
-        stamp = len(self.articles) * 1_000_003 + len(self.dead)
+        """Recompute the date order when articles were added or marked dead since the last time.
+
+        Articles are grouped by date as they come (incrementally); the order is then the dates
+        in order, each date's articles by :func:`~sco_reader.model.chronological_key`."""
+        articles, dead = self.articles, self.dead
+        stamp = (len(articles), len(dead))
         if self._order is not None and self._ordered_for == stamp:
             return
-        articles, dead = self.articles, self.dead
-        alive = range(len(articles)) if not dead else [i for i in range(len(articles)) if i not in dead]
-        order = sorted(alive, key=lambda i: chronological_key(articles[i], i))
+        groups = self._groups
+        for index in range(self._grouped, len(articles)):
+            groups.setdefault(articles[index].date, []).append(index)
+        self._grouped = len(articles)
+        order: list[int] = []
         runs: list[tuple[date | None, int, int]] = []
-        start = 0
-        for position in range(1, len(order) + 1):
-            if position == len(order) or articles[order[position]].date != articles[order[start]].date:
-                runs.append((articles[order[start]].date, start, position))
-                start = position
+        dated = sorted(d for d in groups if d is not None)
+        for when in [*dated, None] if None in groups else dated:
+            group = groups[when]
+            if when is not None:
+                if any(articles[i].time for i in group):
+                    group = sorted(group, key=lambda i: (articles[i].time or "", -i))
+                else:
+                    group = group[::-1]  # untimed: the later in the input, the earlier the story
+            if dead:
+                group = [i for i in group if i not in dead]
+            if group:
+                runs.append((when, len(order), len(order) + len(group)))
+                order.extend(group)
         self._order, self._runs, self._ordered_for = order, runs, stamp

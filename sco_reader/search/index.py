@@ -277,6 +277,10 @@ class Segment:
         """The token with id ``tid``."""
         return self.sorted_tokens()[tid]
 
+    def token_list(self) -> Sequence[str]:
+        """Tokens indexed by id."""
+        return self.sorted_tokens()
+
     def chars(self) -> frozenset[str]:
         """Every character of the vocabulary."""
         if self._chars is None:
