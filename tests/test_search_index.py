@@ -247,3 +247,20 @@ def test_empty_and_tiny_segments_round_trip(tmp_path: Path) -> None:
         loaded = Segment.load(path)
         loaded.verify()
         assert (loaded.base, loaded.count) == (3, len(articles))
+
+
+def test_headline_substrings_however_they_are_searched(articles: list[Article], saved: Path) -> None:
+    from sco_reader.search.bits import from_ids, members
+    from sco_reader.search.build import tokenise_headline
+
+    anchors = [tokenise_headline(a.headline)[2] for a in articles]
+    builder = SegmentBuilder(0)
+    for a in articles:
+        builder.add(a.headline, a.paragraphs)
+    sources = [Segment.load(saved), build_segment(articles), builder]
+    some = from_ids(range(0, len(articles), 3), len(articles))
+    for text in ["a", "s", "xi", "sco summit", "u.s", "anti-dr", "zz", "-", "türkiye", "ё"]:
+        expected = [i for i, anchor in enumerate(anchors) if text in anchor]
+        for source in sources:
+            assert members(source.headline_substring(text)) == expected, (text, source)
+            assert members(source.headline_substring(text, some)) == [i for i in expected if i % 3 == 0]

@@ -13,6 +13,7 @@ split is byte-for-byte the segment built at once.
 from __future__ import annotations
 
 import bisect
+import operator
 from array import array
 from collections import defaultdict, deque
 from collections.abc import Collection, Sequence
@@ -20,8 +21,8 @@ from functools import partial
 from itertools import islice, repeat
 from typing import Any
 
-from .bits import from_ids, members
-from .index import TABLES, AnchorKind, Segment, is_dense
+from .bits import from_ids, members, pack
+from .index import CHECK_EACH, SPARSE_MATCHES, TABLES, AnchorKind, Segment, is_dense
 from .text import _EDGE, _body_tokens, _words, normalise, tokenise
 
 
@@ -274,28 +275,37 @@ class SegmentBuilder:
             hi = bisect.bisect_left(order, text + "\U0010ffff", lo, key=key)
         return from_ids(order[lo:hi], self.count) << self.base if hi > lo else 0
 
-    def headline_substring(self, text: str) -> int:
+    def headline_substring(self, text: str, within: int | None = None) -> int:
         if not text or "\n" in text:
             return 0
-        if len(text) <= 2:  # likely in most headlines: one pass beats a find per match
-            found = [i for i, anchor in enumerate(self._anchors) if text in anchor]
-            return from_ids(found, self.count) << self.base if found else 0
+        anchors = self._anchors
+        if within is not None:
+            local = (within >> self.base) & ((1 << self.count) - 1)
+            if local.bit_count() <= CHECK_EACH:
+                found = [k for k in members(local) if text in anchors[k]]
+                return from_ids(found, self.count) << self.base if found else 0
         done, blob, starts = self._anchor_blob
-        if done < len(self._anchors):
-            fresh = self._anchors[done:]
+        if done < len(anchors):
+            fresh = anchors[done:]
             blob += "\n".join(fresh) + "\n"
             position = starts[-1]
             for anchor in fresh:
                 position += len(anchor) + 1
                 starts.append(position)
-            self._anchor_blob = (len(self._anchors), blob, starts)
-        found = []
-        at = blob.find(text)
-        while at >= 0:
-            k = bisect.bisect_right(starts, at) - 1
-            found.append(k)
-            at = blob.find(text, starts[k + 1])
-        return from_ids(found, self.count) << self.base if found else 0
+            self._anchor_blob = (len(anchors), blob, starts)
+        if blob.count(text) * SPARSE_MATCHES > self.count:  # in many headlines: one pass beats a find per match
+            bits = pack(bytes(map(operator.contains, anchors, repeat(text))))
+        else:
+            found = []
+            at = blob.find(text)
+            while at >= 0:
+                k = bisect.bisect_right(starts, at) - 1
+                found.append(k)
+                at = blob.find(text, starts[k + 1])
+            bits = from_ids(found, self.count) if found else 0
+        if within is not None:
+            bits &= within >> self.base
+        return bits << self.base
 
     # ------------------------------------------------------------------ finishing
 

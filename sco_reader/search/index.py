@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import mmap
+import operator
 import os
 import struct
 import sys
@@ -38,15 +39,20 @@ import tempfile
 import zlib
 from array import array
 from collections.abc import Collection, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
 
-from .bits import from_ids, members
+from .bits import from_ids, members, pack
 
 MAGIC = b"SCOSRCH\x00"
 FORMAT_VERSION = 1
 DENSE_RATIO = 32
 """A token in at least one article in this many is stored as a bitmap."""
+CHECK_EACH = 4096
+"""Substring search among at most this many candidate headlines looks at each of them."""
+SPARSE_MATCHES = 16
+"""Substring search finds match by match when fewer than one headline in this many has one."""
 _HEADER = struct.Struct("<8sIIQQII")
 """magic, version, flags, base, count, vocabulary size, number of tables."""
 _ENTRY = struct.Struct("<16s1s7xQQI4x")
@@ -410,24 +416,40 @@ class Segment:
             hi = bisect.bisect_left(order, key + b"\xff", lo, key=anchor)  # no UTF-8 byte is 0xff
         return from_ids(order[lo:hi], self.count) << self.base if hi > lo else 0
 
-    def headline_substring(self, text: str) -> int:
-        """Bitmap of articles whose normalised headline contains ``text``."""
+    def headline_substring(self, text: str, within: int | None = None) -> int:
+        """Bitmap of articles whose normalised headline contains ``text`` (only among the
+        articles of the bitmap ``within``, when given)."""
         if "\n" in text or not text:
             return 0
         key = text.encode("utf-8")
+        base = self.base
+        if within is not None:
+            local = (within >> base) & ((1 << self.count) - 1)
+            if local.bit_count() <= CHECK_EACH:  # few candidates: look at their headlines only
+                found = [k for k in members(local) if key in self._anchor(k)]
+                return from_ids(found, self.count) << base if found else 0
         blob, offsets = self._t["anchor"], self._t["anchor_off"]
         if self._map is not None:  # search the mapped file in place
             finder, origin = self._map, self._origins["anchor"]
         else:
             finder, origin = blob.obj, 0  # the bytes the builder made
         end = origin + len(blob)
-        found = []
-        at = finder.find(key, origin, end)
-        while at >= 0:
-            k = bisect.bisect_right(offsets, at - origin) - 1
-            found.append(k)
-            at = finder.find(key, origin + offsets[k + 1], end)
-        return from_ids(found, self.count) << self.base if found else 0
+        sample = finder[origin : min(end, origin + max(1 << 16, (end - origin) >> 5))]  # estimate from a slice
+        if sample.count(key) * (end - origin) * SPARSE_MATCHES > self.count * max(1, len(sample)):
+            # in many headlines: split them and test each in C rather than one find per match
+            pieces = finder[origin:end].split(b"\n")[:-1]
+            bits = pack(bytes(map(operator.contains, pieces, repeat(key))))
+        else:
+            found = []
+            at = finder.find(key, origin, end)
+            while at >= 0:
+                k = bisect.bisect_right(offsets, at - origin) - 1
+                found.append(k)
+                at = finder.find(key, origin + offsets[k + 1], end)
+            bits = from_ids(found, self.count) if found else 0
+        if within is not None:
+            bits &= within >> base
+        return bits << base
 
 
 def _check_shape(t: dict[str, Any], base: int, count: int, vocab: int, path: Path) -> None:

@@ -56,7 +56,7 @@ class Source(Protocol):
     def body_size(self, local: int) -> int: ...
     def total_body_size(self) -> int: ...
     def anchored(self, kind: AnchorKind, text: str) -> int: ...
-    def headline_substring(self, text: str) -> int: ...
+    def headline_substring(self, text: str, within: int | None = None) -> int: ...
 
 
 @dataclass(slots=True, eq=False)
@@ -376,12 +376,12 @@ class Resolver:
             result = TermIndex(term, (), head, body, head | body)
         elif term.kind == "exact":
             candidates = self._phrase_candidates(term.parts)
-            headlines = ArticleSet(_or(s.headline_substring(text) for s in self.sources))
+            within = None if candidates is None else candidates.bits
+            head = ArticleSet(_or(s.headline_substring(text, within) for s in self.sources))
             if candidates is not None:
-                head = headlines & candidates
                 body = ArticleSet.of(a for a in candidates if self._body_contains(a, text))
             else:  # only one- and two-letter pieces (``'u.s``): headlines only
-                head, body = headlines, ArticleSet()
+                body = ArticleSet()
             result = TermIndex(term, (), head, body, head | body)
         else:
             kind: AnchorKind = term.kind  # type: ignore[assignment]
