@@ -264,3 +264,18 @@ def test_headline_substrings_however_they_are_searched(articles: list[Article], 
         for source in sources:
             assert members(source.headline_substring(text)) == expected, (text, source)
             assert members(source.headline_substring(text, some)) == [i for i in expected if i % 3 == 0]
+
+
+def test_short_exact_terms_in_headlines_through_the_vocabulary(tmp_path: Path) -> None:
+    from sco_reader.search.build import tokenise_headline
+    from tests.relevance.engines import make_engine
+
+    headlines = ["Anti-drug plan adopted", "Antid rises", "2024-25 period", "Ti-d and co", "Kazakhstan’s chairmanship",
+                 "Ёлка в Астане", "XI forum", "Taxi drivers", "Plain words", "Zid-a-zid"]
+    articles = [art(h, ()) for h in headlines]
+    anchors = [tokenise_headline(h)[2] for h in headlines]
+    for kind in ("memory", "disk"):
+        engine = make_engine(kind, articles, tmp_path / kind)
+        for needle in ["id", "a", "42", "xi", "ns", "ел", "2", "ti", "-d", "u."]:
+            expected = {i for i, anchor in enumerate(anchors) if needle in anchor}
+            assert set(engine.matching("'" + needle)) == expected, (kind, needle)

@@ -13,7 +13,8 @@ bitmap's members are the only steps proportional to the members; both run in C-l
 
 from __future__ import annotations
 
-import re
+import sys
+from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Set
 from itertools import compress, repeat
@@ -22,10 +23,8 @@ _PACK = tuple(bytes.maketrans(b"\x00\x01", bytes((0, 1 << k))) for k in range(8)
 """Per bit ``k``: maps a 0/1 byte to that byte's contribution at bit ``k``."""
 _UNPACK = tuple(bytes((b >> k) & 1 for b in range(256)) for k in range(8))
 """Per bit ``k``: maps a bitmap byte to 0/1, its bit ``k``."""
-_BITS = tuple(tuple(k for k in range(8) if b >> k & 1) for b in range(256))
-_NONZERO = re.compile(rb"[^\x00]")
 SPARSE = 64
-"""A bitmap with fewer than one member per this many bits is listed byte by byte, skipping zero bytes."""
+"""A bitmap with fewer than one member per this many bits is listed word by word, skipping zero words."""
 
 
 def pack(bytemap: bytes | bytearray) -> int:
@@ -72,14 +71,19 @@ def members(bits: int, start: int = 0) -> list[int]:
     if count == 0:
         return []
     length = bits.bit_length()
-    if count * SPARSE < length:
-        data = bits.to_bytes((length + 7) >> 3, "little")
+    if count * SPARSE < length:  # few members: skip zero 64-bit words in C, then pick bits
+        words = array("Q", bits.to_bytes(((length + 63) >> 6) << 3, "little"))
+        if sys.byteorder == "big":
+            words.byteswap()
         out: list[int] = []
-        extend = out.extend
-        for match in _NONZERO.finditer(data):
-            at = match.start()
-            base = start + (at << 3)
-            extend([base + k for k in _BITS[data[at]]])
+        append = out.append
+        for at in compress(range(len(words)), words):
+            value = words[at]
+            base = start + (at << 6)
+            while value:
+                low = value & -value
+                append(base + low.bit_length() - 1)
+                value ^= low
         return out
     return list(compress(range(start, start + length), unpack(bits)))
 

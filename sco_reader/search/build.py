@@ -56,6 +56,8 @@ class SegmentBuilder:
         self._title_off = array("Q", [0])
         self._anchors: list[str] = []
         self._body_len = array("I")
+        self._glued: set[int] = set()
+        """Ids of tokens some headline holds only as a glued whole."""
         self._bodies = 0
         self.generation = 0
         """Bumped by every change (callers drop what they cached about it)."""
@@ -105,6 +107,8 @@ class SegmentBuilder:
                 tid = vocab[token] = len(tokens)
                 tokens.append(token)
                 hpost.append(array("I"))
+            if tid not in distinct:
+                self._glued.add(tid)
             distinct.add(tid)
         for tid in distinct:
             hpost[tid].append(local)
@@ -180,6 +184,9 @@ class SegmentBuilder:
     def token_list(self) -> Sequence[str]:
         self._sync()
         return self._tokens
+
+    def glued(self, tid: int) -> bool:
+        return tid in self._glued
 
     def chars(self) -> frozenset[str]:
         self._sync()
@@ -331,6 +338,7 @@ class SegmentBuilder:
         tables["title_tok"] = array("I", map(rank.__getitem__, self._title_tok))
         _anchor_tables(tables, [a.encode("utf-8") for a in self._anchors])
         tables["body_len"] = array("I", self._body_len)
+        tables["glued"] = bytes(vocab[t] in self._glued for t in tokens)
         return _segment(self.base, count, tables)
 
 
@@ -368,6 +376,12 @@ def merge_segments(segments: Sequence[Segment]) -> Segment:
     for segment in segments:
         body_len.extend(segment.table("body_len"))
     tables["body_len"] = body_len
+    glued = bytearray(len(tokens))
+    for segment, remap in zip(segments, remaps):
+        for old, flag in enumerate(segment.table("glued")):
+            if flag:
+                glued[remap[old]] = 1
+    tables["glued"] = bytes(glued)
     return _segment(base, count, tables)
 
 

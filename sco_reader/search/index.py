@@ -15,7 +15,10 @@ A :class:`Segment` indexes the contiguous articles ``base .. base+count-1``. Its
 - ``anchor`` / ``anchor_off``: each normalised headline without edge punctuation, and
   ``anchor_fwd`` / ``anchor_rev``: local articles sorted by it and by its reversal
   (``^start``, ``end$`` and ``^whole$`` are two ``bisect`` calls each);
-- ``body_len``: distinct body tokens per article (length normalisation of ``related``).
+- ``body_len``: distinct body tokens per article (length normalisation of ``related``);
+- ``glued``: per token, 1 when some headline holds it only as the glued whole of a hyphenated
+  or apostrophised word (``2024-25`` → ``202425``): a short exact substring found in such a
+  token may span the joiner, so those headlines are checked one by one.
 
 The file: an 8-byte magic, the format version, base, count, a table of contents (name,
 type code, offset, size, CRC-32 of each table) and a CRC-32 of the header, then the tables,
@@ -78,6 +81,7 @@ TABLES: dict[str, str] = {
     "anchor_fwd": "I",
     "anchor_rev": "I",
     "body_len": "I",
+    "glued": "B",
 }
 """Every table a segment has, with its ``array`` type code, in file order."""
 AnchorKind = Literal["prefix", "suffix", "equal"]
@@ -287,6 +291,10 @@ class Segment:
         """Tokens indexed by id."""
         return self.sorted_tokens()
 
+    def glued(self, tid: int) -> bool:
+        """Whether some headline holds token ``tid`` only as a glued whole (``202425``)."""
+        return bool(self._t["glued"][tid])
+
     def chars(self) -> frozenset[str]:
         """Every character of the vocabulary."""
         if self._chars is None:
@@ -461,7 +469,7 @@ def _check_shape(t: dict[str, Any], base: int, count: int, vocab: int, path: Pat
     stride = (count + 7) >> 3
     if base < 0 or count >= 1 << 32 or vocab >= 1 << 32:
         raise bad("counts")
-    for name, length in (("vocab_off", vocab + 1), ("head_off", vocab + 1), ("body_off", vocab + 1),
+    for name, length in (("vocab_off", vocab + 1), ("head_off", vocab + 1), ("body_off", vocab + 1), ("glued", vocab),
                          ("head_df", vocab), ("body_df", vocab), ("title_off", count + 1), ("anchor_off", count + 1),
                          ("anchor_fwd", count), ("anchor_rev", count), ("body_len", count)):
         if len(t[name]) != length:

@@ -26,6 +26,7 @@ from rapidfuzz.distance import OSA
 from .bits import ArticleSet
 from .index import AnchorKind
 from .query import EXACT, FUZZY, FUZZY2, FUZZY_PREFIX, INFIX, MAX_TYPO_WORD, PREFIX, Query, Term, _token_level
+from .text import _WORD
 
 Match = tuple[float, int, int]
 """``(quality, start, end)``: how a token matched, and the matched range inside it."""
@@ -47,6 +48,7 @@ class Source(Protocol):
     def lookup(self, token: str) -> int | None: ...
     def token(self, tid: int) -> str: ...
     def token_list(self) -> Sequence[str]: ...
+    def glued(self, tid: int) -> bool: ...
     def chars(self) -> frozenset[str]: ...
     def substring_ids(self, word: str) -> list[tuple[int, int]]: ...
     def df(self, headline: bool, tid: int) -> int: ...
@@ -370,7 +372,7 @@ class Resolver:
             result = TermIndex(term, parts, head, body, any_)
         elif term.kind == "exact" and len(text) <= 2:
             # Too short to expand through the vocabulary: headlines as substrings, bodies as words.
-            head = ArticleSet(_or(s.headline_substring(text) for s in self.sources))
+            head = ArticleSet(_or(self._headline_substring(number, text) for number in range(len(self.sources))))
             body = ArticleSet(_or(self.union(k, False, (tid,)) for k, s in enumerate(self.sources)
                                   if (tid := s.lookup(text)) is not None))
             result = TermIndex(term, (), head, body, head | body)
@@ -389,6 +391,28 @@ class Resolver:
             result = TermIndex(term, (), head, ArticleSet(), head)
         self._terms.put(term, result, result.any.nbytes + result.head.nbytes + result.body.nbytes)
         return result
+
+    def _headline_substring(self, number: int, text: str) -> int:
+        """Articles of source ``number`` whose normalised headline contains ``text``.
+
+        An alphanumeric ``text`` lies inside one word of the headline, so the headlines are
+        those of the tokens containing it (one bitmap union), except where the token is only
+        the glued whole of a hyphenated word (``text`` may span the hyphen): those few
+        headlines are checked one by one.
+        """
+        source = self.sources[number]
+        if not _WORD.fullmatch(text):
+            return source.headline_substring(text)
+        sure: list[int] = []
+        unsure: list[int] = []
+        for tid, _ in source.substring_ids(text):
+            (unsure if source.glued(tid) else sure).append(tid)
+        found = self.union(number, True, frozenset(sure)) if sure else 0
+        if unsure:
+            maybe = self.union(number, True, frozenset(unsure)) & ~found
+            if maybe:
+                found |= source.headline_substring(text, maybe)
+        return found
 
     def _phrase_candidates(self, parts: tuple[str, ...]) -> ArticleSet | None:
         """Articles that may contain an exact text made of ``parts`` (``anti-dr``): a token
