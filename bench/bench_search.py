@@ -447,7 +447,8 @@ def print_archives(rows: list[dict], limit: int | None) -> None:
             f"| {b['save_s']:.1f} | {b['index_mb']:.0f} | {b['vocabulary']:,} | {s['load_ms']:.1f} "
             f"| {max(x['load_ms'] + x['query_ms'] for x in o):.0f} (process {wall:.0f}) "
             f"| {max(x['peak_rss_mb'] for x in o):.0f} | {s['p50_ms']:.2f} | {s['p95_ms']:.2f} | {s['max_ms']:.0f} "
-            f"| {s['related_p50_ms']:.0f} / {s['related_p95_ms']:.0f} | {s['matching_total_ms']:.0f} / {s['search_total_ms']:.0f} |"
+            f"| {s['related_p50_ms']:.0f} / {s['related_p95_ms']:.0f} "
+            f"| {s['matching_total_ms']:.0f} / {s['search_total_ms']:.0f} |"
         )
     print()
     for row in rows:

@@ -129,7 +129,8 @@ class Segment:
         return len(self._t["vocab_off"]) - 1
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the segment to ``path`` (a temporary name in the same directory, then renamed)."""
+        """Write the segment to ``path`` (a temporary name in the same directory, flushed to disk,
+        then renamed over ``path``; like the temporary file, readable by its owner only)."""
         path = Path(path)
         names = list(TABLES)
         blobs = [_as_bytes(self._t[name]) for name in names]

@@ -66,7 +66,7 @@ class Hit:
     """Whether it matched every term (``False`` in the relaxed tier: all plain words but one)."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Ranked:
     """The ordered candidates of one search and the counts behind them."""
 
@@ -213,7 +213,9 @@ class Ranker:
                 if not term.parts:
                     head = set(members(term.head.bits & inside))
                     both = head.intersection(members(term.body.bits & inside))
-                    qualities = {a: (1.0 if a in head else BODY_WEIGHT) + (BOTH_BONUS if a in both else 0.0) for a in members(inside)}
+                    qualities = {
+                        a: (1.0 if a in head else BODY_WEIGHT) + (BOTH_BONUS if a in both else 0.0) for a in members(inside)
+                    }
                 else:
                     sums = dict.fromkeys(members(inside), 0.0)
                     for part in term.parts:

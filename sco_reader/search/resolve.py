@@ -36,7 +36,10 @@ _TOP = "\U0010ffff"
 
 
 class Source(Protocol):
-    """What resolution and ranking need from a segment or the growing builder."""
+    """What resolution and ranking need from a segment or the growing builder (documented on
+    :class:`~.index.Segment`; token ids are per source, article numbers ``local`` are
+    ``index - base``, bitmaps returned by ``union``, ``anchored`` and ``headline_substring``
+    are of article indexes)."""
 
     base: int
 
@@ -61,7 +64,7 @@ class Source(Protocol):
     def headline_substring(self, text: str, within: int | None = None) -> int: ...
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Part:
     """One alphanumeric query word resolved against the index."""
 
@@ -72,15 +75,21 @@ class Part:
     body: list[tuple[float, ArticleSet]]
     """Body article sets per quality level, best first."""
     head_any: ArticleSet
+    """Articles whose headline holds some match."""
     body_any: ArticleSet
+    """Articles whose body holds some match that counts in bodies."""
     any: ArticleSet
+    """Either."""
     body_matches: dict[str, Match]
     """The :attr:`matches` that count in bodies (no infixes; only the whole word for 1–2 letters)."""
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class TermIndex:
+    """One query term resolved: its word parts and the articles it matches."""
+
     term: Term
+    """The term as parsed."""
     parts: tuple[Part, ...]
     """Resolved parts (token-level terms); empty for phrase/anchor terms scored as a whole."""
     head: ArticleSet
@@ -88,14 +97,21 @@ class TermIndex:
     body: ArticleSet
     """Articles whose body the term matches."""
     any: ArticleSet
+    """Either."""
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Group:
+    """An OR-group of terms (``a | b``; most groups hold one term)."""
+
     terms: tuple[TermIndex, ...]
+    """Its terms."""
     any: ArticleSet
+    """Articles any term matches."""
     head: ArticleSet
+    """Articles whose headline any term matches."""
     weight: float = 1.0
+    """IDF-like weight: rarer groups count more in the score."""
 
 
 @dataclass(slots=True, eq=False)
@@ -111,6 +127,7 @@ class Plan:
     """:attr:`slots` restricted to matches that count in bodies."""
     body_mask: dict[str, int]
     weight_sum: float
+    """Sum of the groups' weights."""
     pairs: int
     """Adjacent slot pairs that can form a phrase."""
     needles: tuple[str, ...] | None = None
@@ -397,8 +414,8 @@ class Resolver:
 
         An alphanumeric ``text`` lies inside one word of the headline, so the headlines are
         those of the tokens containing it (one bitmap union), except where the token is only
-        the glued whole of a hyphenated word (``text`` may span the hyphen): those few
-        headlines are checked one by one.
+        the glued whole of a hyphenated word and ``text`` is longer than a letter (it may span
+        the hyphen): those few headlines are checked one by one.
         """
         source = self.sources[number]
         if not _WORD.fullmatch(text):
@@ -406,7 +423,7 @@ class Resolver:
         sure: list[int] = []
         unsure: list[int] = []
         for tid, _ in source.substring_ids(text):
-            (unsure if source.glued(tid) else sure).append(tid)
+            (unsure if len(text) > 1 and source.glued(tid) else sure).append(tid)  # one letter spans no hyphen
         found = self.union(number, True, frozenset(sure)) if sure else 0
         if unsure:
             maybe = self.union(number, True, frozenset(unsure)) & ~found
@@ -470,9 +487,9 @@ class Resolver:
                 slots.append(merged or None)
                 body_slots.append(merged_body or None)
         pairs = sum(1 for i in range(len(slots) - 1) if slots[i] and slots[i + 1])
-        plan = Plan(groups, slots, slot_mask(slots), body_slots, slot_mask(body_slots), sum(g.weight for g in groups), pairs)
-        if 0 < len(plan.body_mask) <= 12:
-            plan.needles = tuple(plan.body_mask)
+        body_mask = slot_mask(body_slots)
+        needles = tuple(body_mask) if 0 < len(body_mask) <= 12 else None
+        plan = Plan(groups, slots, slot_mask(slots), body_slots, body_mask, sum(g.weight for g in groups), pairs, needles)
         self._plans.put(query, plan, sum(g.any.nbytes for g in groups if len(g.terms) > 1))
         return plan
 
