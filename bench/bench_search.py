@@ -260,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 # --------------------------------------------------------------------------- persistent index over archives
 
 ONEOFF_QUERIES = ["sumit begns", "tokayev putin", "kazakhstan hands over presidency", "@2024-07-04"]
+"""Each is run in three fresh processes (load the index, search once, print ten lines); the median is reported."""
 CHUNK = 100_000
 """Articles per segment while building (the segments are then merged into one)."""
 
@@ -340,6 +341,7 @@ def open_engine(directory: Path):  # type: ignore[no-untyped-def]
 
     start = time.perf_counter()
     segment = Segment.load(directory / "index.seg")
+    open_engine.segment_s = time.perf_counter() - start  # type: ignore[attr-defined]
     corpus = StoreCorpus(directory / "store")
     engine = SearchEngine(corpus, segments=[segment])
     return engine, time.perf_counter() - start
@@ -352,7 +354,8 @@ def child_oneoff(directory: Path, query: str) -> dict:
     hits = engine.search(query, limit=10)
     lines = [f"{engine.corpus.date(h.index)}  {engine.corpus.headline(h.index)}" for h in hits]
     query_s = time.perf_counter() - first
-    return {"query": query, "load_ms": load_s * 1000, "query_ms": query_s * 1000,
+    return {"query": query, "load_ms": load_s * 1000, "segment_ms": open_engine.segment_s * 1000,  # type: ignore[attr-defined]
+            "query_ms": query_s * 1000,
             "in_process_ms": (time.perf_counter() - start) * 1000, "hits": len(lines), "total": engine.last_total,
             "peak_rss_mb": peak_rss_mb()}
 
@@ -390,6 +393,7 @@ def child_session(directory: Path, limit: int | None) -> dict:
     return {
         "articles": len(engine),
         "load_ms": load_s * 1000,
+        "segment_ms": open_engine.segment_s * 1000,  # type: ignore[attr-defined]
         "rss_after_load_mb": after_load,
         "keystrokes": len(latencies),
         "p50_ms": statistics.median(latencies),
@@ -426,7 +430,11 @@ def bench_archives(sizes: list[int], archive_root: Path, index_root: Path, rebui
             manifest = run_child("--child-build", str(archive_root / str(size)), str(directory))
         else:
             manifest = json.loads(manifest_path.read_text())
-        oneoff = [run_child("--child-oneoff", str(directory), query) for query in ONEOFF_QUERIES]
+        oneoff = []
+        for query in ONEOFF_QUERIES:  # three fresh processes each: the median, as the page cache warms
+            runs = sorted((run_child("--child-oneoff", str(directory), query) for _ in range(3)),
+                          key=lambda r: r["load_ms"] + r["query_ms"])
+            oneoff.append({**runs[1], "first_ms": runs[-1]["load_ms"] + runs[-1]["query_ms"]})
         session = run_child("--child-session", str(directory), "none" if limit is None else str(limit))
         rows.append({"size": size, "build": manifest, "oneoff": oneoff, "session": session})
         print(f"# archive {size}: done", file=sys.stderr)
@@ -435,16 +443,19 @@ def bench_archives(sizes: list[int], archive_root: Path, index_root: Path, rebui
 
 def print_archives(rows: list[dict], limit: int | None) -> None:
     print(f"\nSaved index over generated archives (one merged segment), limit={limit}, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs\n")
-    print("| articles | parse s | index s | merge s | save s | index MB | vocabulary | load ms | one-off search ms "
-          "| one-off peak RSS MB | p50 ms | p95 ms | max ms | related p50/p95 ms | matching/search ms |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          f"{os.cpu_count()} CPUs. One-off: the slowest of {len(ONEOFF_QUERIES)} queries, median of 3 fresh processes "
+          "(process: the whole process, interpreter start and imports included).\n")
+    print("| articles | parse s | index s | merge s | save s | index MB | vocabulary | index load ms | + corpus ms "
+          "| one-off load+search ms | one-off peak RSS MB | p50 ms | p95 ms | max ms | related p50/p95 ms "
+          "| matching/search ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         b, s, o = row["build"], row["session"], row["oneoff"]
         wall = max(x["process_wall_ms"] for x in o)
         print(
             f"| {b['articles']:,} | {b['parse_and_store_s']:.1f} | {b['tokenise_s'] + b['finish_s']:.1f} | {b['merge_s']:.1f} "
-            f"| {b['save_s']:.1f} | {b['index_mb']:.0f} | {b['vocabulary']:,} | {s['load_ms']:.1f} "
+            f"| {b['save_s']:.1f} | {b['index_mb']:.0f} | {b['vocabulary']:,} | {s['segment_ms']:.1f} "
+            f"| {s['load_ms'] - s['segment_ms']:.1f} "
             f"| {max(x['load_ms'] + x['query_ms'] for x in o):.0f} (process {wall:.0f}) "
             f"| {max(x['peak_rss_mb'] for x in o):.0f} | {s['p50_ms']:.2f} | {s['p95_ms']:.2f} | {s['max_ms']:.0f} "
             f"| {s['related_p50_ms']:.0f} / {s['related_p95_ms']:.0f} "
