@@ -72,6 +72,10 @@ class ListCorpus:
         self._runs: list[tuple[date | None, int, int]] = []
         self._ordered_for = (-1, -1)
         self._groups: dict[date | None, list[int]] = {}
+        """Article indexes by date, in input order."""
+        self._ordered: dict[date | None, list[int]] = {}
+        """The same groups in chronological order (dropped when a group grows)."""
+        self._dates: list[date | None] | None = None
         self._grouped = 0
 
     def __len__(self) -> int:
@@ -106,28 +110,39 @@ class ListCorpus:
         return self._runs
 
     def _sort(self) -> None:
-        """Recompute the date order when articles were added or marked dead since the last time.
+        """Bring the date order up to date after articles were added or marked dead.
 
-        Articles are grouped by date as they come (incrementally); the order is then the dates
-        in order, each date's articles by :func:`~sco_reader.model.chronological_key`."""
+        Articles are grouped by date as they come; only the dates that received articles are
+        sorted again (by :func:`~sco_reader.model.chronological_key`), then the groups are
+        concatenated in date order (C-speed list extends)."""
         articles, dead = self.articles, self.dead
         stamp = (len(articles), len(dead))
         if self._order is not None and self._ordered_for == stamp:
             return
-        groups = self._groups
+        groups, ordered = self._groups, self._ordered
         for index in range(self._grouped, len(articles)):
-            groups.setdefault(articles[index].date, []).append(index)
+            when = articles[index].date
+            group = groups.get(when)
+            if group is None:
+                group = groups[when] = []
+                self._dates = None
+            group.append(index)
+            ordered.pop(when, None)
         self._grouped = len(articles)
+        if self._dates is None:
+            self._dates = sorted(d for d in groups if d is not None) + ([None] if None in groups else [])
         order: list[int] = []
         runs: list[tuple[date | None, int, int]] = []
-        dated = sorted(d for d in groups if d is not None)
-        for when in [*dated, None] if None in groups else dated:
-            group = groups[when]
-            if when is not None:
-                if any(articles[i].time for i in group):
-                    group = sorted(group, key=lambda i: (articles[i].time or "", -i))
-                else:
-                    group = group[::-1]  # untimed: the later in the input, the earlier the story
+        for when in self._dates:
+            group = ordered.get(when)
+            if group is None:
+                group = groups[when]
+                if when is not None:
+                    if any(articles[i].time for i in group):
+                        group = sorted(group, key=lambda i: (articles[i].time or "", -i))
+                    else:
+                        group = group[::-1]  # untimed: the later in the input, the earlier the story
+                ordered[when] = group
             if dead:
                 group = [i for i in group if i not in dead]
             if group:
