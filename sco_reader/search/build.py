@@ -66,6 +66,7 @@ class SegmentBuilder:
         self._blobs: list[tuple[int, str, array]] = []
         self._blobbed = 0
         self._chars: set[str] = set()
+        self._chars_frozen: frozenset[str] | None = None
         self._anchor_order: dict[bool, tuple[int, list[int]]] = {}
         self._reversed: list[str] = []
         self._anchor_blob: tuple[int, str, array] = (0, "", array("Q", [0]))
@@ -190,7 +191,9 @@ class SegmentBuilder:
 
     def chars(self) -> frozenset[str]:
         self._sync()
-        return frozenset(self._chars)
+        if self._chars_frozen is None or len(self._chars_frozen) != len(self._chars):
+            self._chars_frozen = frozenset(self._chars)
+        return self._chars_frozen
 
     def substring_ids(self, word: str) -> list[tuple[int, int]]:
         self._sync()

@@ -193,7 +193,7 @@ class Resolver:
         self.leading = _Cache(16, CACHE_BYTES)
         """Intersections of all groups but the last, kept while the last word is typed."""
         self._variants: dict[tuple[str, str], dict[str, int]] = {}
-        self._alphabets: dict[tuple[int, frozenset], str] = {}
+        self._alphabets: dict[tuple[frozenset[str], frozenset], str] = {}
         self._average_length: float | None = None
 
     # ------------------------------------------------------------------ words
@@ -343,7 +343,7 @@ class Resolver:
             key: frozenset = frozenset()
         else:
             key = frozenset(("a" if c.isascii() else ord(c) >> 7) for c in word)
-        cache_key = (id(chars), key)
+        cache_key = (chars, key)
         alphabet = self._alphabets.get(cache_key)
         if alphabet is None:
             picked = chars if not key else {c for c in chars if c.isdigit() or ("a" if c.isascii() else ord(c) >> 7) in key}
