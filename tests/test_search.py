@@ -28,6 +28,7 @@ from sco_reader.search import (
     tokenise,
 )
 from tests.relevance.distractors import archive, targets
+from tests.relevance.engines import KINDS, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = json.loads((ROOT / "tests" / "relevance" / "queries.json").read_text(encoding="utf-8"))
@@ -46,9 +47,15 @@ def seed() -> list[Article]:
     return list(load_library(bundled_seeds()).articles)
 
 
+@pytest.fixture(scope="module", params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Every engine test runs in memory and over segments saved to disk and loaded back."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def seed_engine(seed: list[Article]) -> SearchEngine:
-    return SearchEngine(seed)
+def seed_engine(seed: list[Article], kind: str, tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    return make_engine(kind, seed, tmp_path_factory.mktemp("seed"))
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +64,8 @@ def big() -> list[Article]:
 
 
 @pytest.fixture(scope="module")
-def big_engine(big: list[Article]) -> SearchEngine:
-    return SearchEngine(big)
+def big_engine(big: list[Article], kind: str, tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    return make_engine(kind, big, tmp_path_factory.mktemp("big"))
 
 
 def headlines(engine: SearchEngine, query: str, limit: int | None = None) -> list[str]:
@@ -164,9 +171,7 @@ def test_match_token_reference_relation() -> None:
 )
 def test_engine_resolution_equals_reference_relation(words: list[str], query: str) -> None:
     engine = SearchEngine([art(" ".join(words[i : i + 4])) for i in range(0, len(words), 4)])
-    engine.search("x")
-    part = engine._resolve(query, "fuzzy")
-    got = {engine._tokens[tid]: m for tid, m in part.matches.items()}
+    got = dict(engine._sync().part(query, "fuzzy").matches)
     expected = {w: m for w in set(words) if (m := match_token(query, w)) is not None}
     assert got == expected
 
@@ -176,10 +181,9 @@ def test_cyrillic_resolution_equals_reference_relation() -> None:
     words = ["".join(rng.choice("абвгдежзиклмнопрстуфхцчшщыэюя") for _ in range(rng.randint(3, 9))) for _ in range(300)]
     words += ["путиным", "переговоры", "токаев", "торагалыгын"]
     engine = SearchEngine([art(" ".join(words[i : i + 5])) for i in range(0, len(words), 5)])
-    engine.search("x")
     for query in ["путин", "перговоры", "токаев", "тоакев", "торагалык", "ш", "пер", *rng.sample(words, 20)]:
         word = normalise(query)
-        got = {engine._tokens[tid]: m for tid, m in engine._resolve(word, "fuzzy").matches.items()}
+        got = dict(engine._sync().part(word, "fuzzy").matches)
         expected = {w: m for w in set(words) if (m := match_token(word, w)) is not None}
         assert got == expected, query
 
@@ -256,7 +260,7 @@ def test_or_operator(seed_engine: SearchEngine) -> None:
     assert headlines(seed_engine, "yermekbayev | putin astana$") == [S_TALKS]
 
 
-def test_date_only_query_lists_that_date_chronologically() -> None:
+def test_date_only_query_lists_that_date_chronologically(kind: str, tmp_path: Path) -> None:
     articles = [
         art("B late", when=date(2024, 7, 4), time="18:00"),
         art("A other day", when=date(2024, 7, 5)),
@@ -265,7 +269,7 @@ def test_date_only_query_lists_that_date_chronologically() -> None:
         art("E last year", when=date(2023, 7, 4)),
         art("F undated", when=None),
     ]
-    engine = SearchEngine(articles)
+    engine = make_engine(kind, articles, tmp_path)
     order = [articles[h.index].headline for h in engine.search("@2024-07-04")]
     expected = sorted((i for i, a in enumerate(articles) if a.date == date(2024, 7, 4)), key=lambda i: chronological_key(articles[i], i))
     assert order == [articles[i].headline for i in expected] == ["D untimed", "C early", "B late"]
@@ -325,8 +329,8 @@ def test_headline_spans_point_at_the_match(seed_engine: SearchEngine, query: str
     assert span_texts(headline, hit.headline_spans) == texts
 
 
-def test_spans_map_back_through_diacritics_and_cyrillic() -> None:
-    engine = SearchEngine(targets())
+def test_spans_map_back_through_diacritics_and_cyrillic(kind: str, tmp_path: Path) -> None:
+    engine = make_engine(kind, targets(), tmp_path)
     cases = [
         ("turkiye erdogan", "Erdoğan calls for Türkiye's deeper engagement with SCO", ["Erdoğan", "Türkiye"]),
         ("путин провел", "Токаев провёл переговоры с Путиным в Акорде", ["провёл", "Путин"]),
@@ -439,5 +443,5 @@ def test_relevance_hit_at_1_and_3(big_engine: SearchEngine) -> None:
     hit1 = sum(r == 1 for r in ranks) / len(ranks)
     hit3 = sum(r is not None and r <= 3 for r in ranks) / len(ranks)
     print(f"\nhit@1 {hit1:.1%}  hit@3 {hit3:.1%} over {len(ranks)} queries; misses:\n  " + "\n  ".join(misses))
-    assert hit1 >= 0.90, misses
+    assert hit1 >= 0.92, misses
     assert hit3 >= 0.98, misses
