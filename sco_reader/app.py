@@ -10,6 +10,7 @@ this thread, from the batches the worker posts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import signal
@@ -176,7 +177,9 @@ class ReaderApp(App[None]):
         self._batch_interval = BATCH_SECONDS
         self._engine: SearchEngine | None = None
         self._engine_lock = threading.Lock()
-        self._engine_size = 0
+        self._published = len(archive.library)
+        """Articles the screen has taken in (the search engine indexes no further: the library may be
+        mid-way through adding a file in this thread while a worker reads it)."""
         self._highlight_query = ""
         self._resumed = False
         self._sidebar_wanted: bool | None = None
@@ -285,10 +288,12 @@ class ReaderApp(App[None]):
     def _synced(self, message: Synced) -> None:
         changes = Changes()
         began = time.perf_counter()
-        if message.plan is not None:
-            self.archive.begin(message.plan, changes)
-        for result in message.results:
-            self.archive.apply(result, changes)
+        drops = message.plan is not None and bool(message.plan.gone) or any(r.number is not None for r in message.results)
+        with self._engine_lock if drops else contextlib.nullcontext():  # a search reads the dead articles
+            if message.plan is not None:
+                self.archive.begin(message.plan, changes)
+            for result in message.results:
+                self.archive.apply(result, changes)
         if not changes.empty:
             self._library_changed(changes)
         if message.error is not None:
@@ -309,6 +314,7 @@ class ReaderApp(App[None]):
 
     def _library_changed(self, changes: Changes) -> None:
         """Take in added and dropped articles: marks, rows, the pane (the cursor's article stays)."""
+        self._published = len(self.library)
         reader = self.reader
         gone = [index for dropped in changes.dropped for index in dropped]
         if gone:
@@ -365,36 +371,45 @@ class ReaderApp(App[None]):
 
     # --- search engine -----------------------------------------------------------------------
 
-    def _sync_engine(self) -> SearchEngine:
-        """The search engine, covering every loaded article (call with the engine lock held)."""
-        from .search import SearchEngine
+    def _ready_engine(self) -> SearchEngine:
+        """The search engine, covering every article the screen has taken in (call with the engine lock held).
 
-        library = self.library
+        Stored segments are mapped at once; articles added since are indexed in memory
+        (headlines now, bodies in slices by :meth:`_build_engine` or at the first search).
+        """
         if self._engine is None:
-            self._engine = SearchEngine([library.article(i) for i in range(len(library))])
-        elif self._engine_size < len(library):
-            self._engine.extend([library.article(i) for i in range(self._engine_size, len(library))])
-        self._engine_size = len(library)
+            self._engine = self.archive.search_engine()
+        grown = self._published - len(self._engine)
+        if grown > 0:
+            self._engine.extend(grown)
         return self._engine
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _build_engine(self) -> None:
-        """Index headlines, then article bodies in short slices so the UI thread keeps the GIL."""
+        """Index article bodies in short slices (the UI thread keeps the GIL), then store what was built."""
         with self._engine_lock:
-            engine = self._sync_engine()
+            engine = self._ready_engine()
         while engine.pending:
             with self._engine_lock:
                 engine.index_pending(budget=INDEX_SLICE)
             time.sleep(4 * INDEX_SLICE)  # a fifth of the interpreter at most: keys stay quick
+        with self._engine_lock:
+            entry = self.archive.write_search_segment(engine)
+        if entry is not None:
+            self.call_from_thread(self._search_segment_written, entry)
         gc.freeze()  # the library and index live as long as the app: keep the collector off them
 
-    def search_hits(self, query: str) -> tuple[list[Hit], int]:
-        """The best :data:`SEARCH_LIMIT` hits for ``query`` and how many match in all (thread-safe)."""
+    def _search_segment_written(self, entry: dict[str, object]) -> None:
+        self.archive.add_search_segment(entry)
+        self._save_index()
+
+    def search_hits(self, query: str) -> tuple[list[Hit], int, int]:
+        """The best :data:`SEARCH_LIMIT` hits for ``query``, how many match every word, and how many all
+        words but one (thread-safe)."""
         with self._engine_lock:
-            engine = self._sync_engine()
+            engine = self._ready_engine()
             hits = engine.search(query, limit=SEARCH_LIMIT)
-            hits = [hit for hit in hits if hit.index not in self.library.dead]
-            return hits, engine.last_total
+            return hits, engine.last_total, engine.last_partial
 
     # --- showing -----------------------------------------------------------------------------
 
@@ -721,8 +736,8 @@ class ReaderApp(App[None]):
             done,
         )
 
-    def _remember_hits(self, query: str, hits: Sequence[Hit], total: int) -> None:
-        self.reader.hits.replace(query, [hit.index for hit in hits], complete=total)
+    def _remember_hits(self, query: str, hits: Sequence[Hit], total: int, partial: int) -> None:
+        self.reader.hits.replace(query, [hit.index for hit in hits], complete=total, partial=partial)
 
     def _describe_hit(self, hit: Hit, query: str) -> RenderableType:
         """One search result: date and headline (matches highlighted), and a body snippet when the body matched."""

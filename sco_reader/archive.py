@@ -43,12 +43,15 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 
 from .library import FileTable, Library, LibraryFile, Runs
 from .loader import DEFAULT_ENCODING, FoundFile, LoadError, check_inputs, display_name, parse_bytes, read_file, scan, walk_files
 from .model import BulletinInfo, Diagnostic, ParsedBulletin
+
+if TYPE_CHECKING:
+    from .search import SearchEngine
 
 try:  # POSIX advisory locks; elsewhere every writer just saves (the rename is still atomic)
     import fcntl
@@ -878,8 +881,59 @@ class Archive:
             "dir_paths": b"\0".join(map(os.fsencode, self.dirs)),
             "dir_mtime": array("q", self.dirs.values()),
         }
-        arrays.update((name, array(values.typecode, values)) for name, values in self.cols.items())
+        arrays.update((name, array(_FILE_COLUMNS[name], values)) for name, values in self.cols.items())
         return arrays
+
+    # --- the search index ---------------------------------------------------------------
+
+    def search_engine(self) -> SearchEngine:
+        """The search engine over the library: stored segments mapped (milliseconds), articles
+        added since indexed in memory (headlines now, bodies when :meth:`SearchEngine.index_pending`
+        runs). A stored segment that cannot be used is dropped, with one warning, and rebuilt."""
+        from .search import IndexFormatError, SearchEngine, Segment
+
+        segments: list[Segment] = []
+        entries = list(self.search_meta.get("segments", ())) if self.directory is not None else []  # type: ignore[call-overload]
+        try:
+            for entry in entries:
+                segment = Segment.load(self.directory / str(entry["file"]))  # type: ignore[operator]
+                expected = segments[-1].base + segments[-1].count if segments else 0
+                if segment.base != expected or segment.count != entry["count"] or segment.base + segment.count > len(self.library):
+                    segment.close()
+                    raise IndexFormatError(f"{entry['file']} does not cover the articles the index says")
+                segments.append(segment)
+        except (IndexFormatError, OSError, KeyError, TypeError, ValueError) as error:
+            for segment in segments:
+                segment.close()
+            segments = []
+            self.search_meta = {}
+            self._dirty = True
+            self.warnings.append(f"the search index in {self.directory} was unusable ({_one_line(error)}); rebuilding it")
+        engine = SearchEngine(self.library, segments=segments)
+        return engine
+
+    def write_search_segment(self, engine: SearchEngine) -> dict[str, object] | None:
+        """Freeze what ``engine`` indexed in memory into a segment file (I/O: call it from a worker);
+        the entry to record with :meth:`add_search_segment`, ``None`` when there was nothing or no cache."""
+        if self.directory is None:
+            return None
+        segment = engine.freeze()
+        if segment is None:
+            return None
+        name = f"search-{self._build}-{segment.base}-{segment.count}-{os.urandom(3).hex()}.seg"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            segment.save(self.directory / name)
+        except OSError:
+            return None  # the next save of the index says why the cache cannot be written
+        return {"file": name, "base": segment.base, "count": segment.count}
+
+    def add_search_segment(self, entry: dict[str, object]) -> None:
+        """Record a segment :meth:`write_search_segment` wrote (saved with the next :meth:`save`)."""
+        segments = list(self.search_meta.get("segments", ()))  # type: ignore[call-overload]
+        segments.append(entry)
+        self.search_meta = {**self.search_meta, "segments": segments}
+        self._dirty = True
 
     def close(self) -> None:
         """Release the mapped files."""

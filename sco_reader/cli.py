@@ -316,13 +316,18 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
     matched = True
     chosen: Iterable[int]
     if args.search is not None:
-        from .search import SearchEngine
-
         limit = args.limit or 10
-        engine = SearchEngine([library.article(i) for i in range(len(library))])
-        hits = engine.search(args.search, None if mode or library.dead else limit)
+        engine = archive.search_engine()
+        hits = engine.search(args.search, None if mode or in_range is not None else limit)
         chosen = [hit.index for hit in hits if view_listed(hit.index)][:limit]
         matched = bool(chosen)
+        if err.isatty() and not mode and in_range is None:
+            complete, partial = engine.last_total, engine.last_partial
+            err.write(f"sco-reader: {_plural(complete, 'article')} match all words" + (f", {partial:,} all but one\n" if partial else "\n"))
+        entry = archive.write_search_segment(engine)  # what this search had to index, kept for the next
+        if entry is not None:
+            archive.add_search_segment(entry)
+            archive.save()
     elif args.list or args.markdown or args.html:
         chosen = view.listed() if in_range is None else (i for i in view.listed() if in_range(i))
     else:

@@ -369,8 +369,8 @@ class Library:
         return self.headlines[index]
 
     def body(self, index: int) -> tuple[str, ...]:
-        """The article's paragraphs (read from the body store when not among the recently used)."""
-        return self.article(index).paragraphs
+        """The article's paragraphs, read afresh from the body store (safe from any thread)."""
+        return paragraphs(self.bodies[index])
 
     def date(self, index: int) -> date | None:
         """The article's date, ``None`` when undated."""

@@ -538,6 +538,23 @@ class TrendScreen(ModalScreen[tuple[date, date] | None]):
         self.dismiss(None)
 
 
+def count_label(query: str, shown: int, complete: int, partial: int) -> str:
+    """What the search overlay says of its rows: both truths, as the rows list them.
+
+    Articles matching every word come first, then those matching all plain words but one:
+    ``3 match all words · 197 match all but one (best 200 shown)``.
+    """
+    if not query.strip():
+        return "Type to search"
+    if partial:
+        label = f"{complete:,} match{'es' if complete == 1 else ''} all words · {partial:,} all but one"
+    else:
+        label = f"{complete:,} match{'es' if complete != 1 else ''}"
+    if complete + partial > shown:
+        label += f" (best {shown:,} shown)"
+    return label
+
+
 class SearchScreen(ModalScreen[int | None]):
     """Live fuzzy search: an input over ranked results. Dismisses with the chosen article."""
 
@@ -551,11 +568,11 @@ class SearchScreen(ModalScreen[int | None]):
 
     def __init__(
         self,
-        search: Callable[[str], tuple[Sequence[object], int]],
+        search: Callable[[str], tuple[Sequence[object], int, int]],
         describe: Callable[[object, str], RenderableType],
         hit_article: Callable[[object], int],
         query: str = "",
-        on_results: Callable[[str, Sequence[object], int], None] | None = None,
+        on_results: Callable[[str, Sequence[object], int, int], None] | None = None,
     ) -> None:
         """``search`` (run off the UI thread) gives the best hits and the total count; ``describe`` draws
         one hit; ``hit_article`` maps a hit to its article; ``on_results`` hears of every answer shown."""
@@ -589,12 +606,12 @@ class SearchScreen(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str, generation: int) -> None:
-        hits, total = self.search(query) if query.strip() else ([], 0)
+        hits, total, partial = self.search(query) if query.strip() else ([], 0, 0)
         if get_current_worker().is_cancelled:
             return
-        self.app.call_from_thread(self._show_results, query, hits, total, generation)
+        self.app.call_from_thread(self._show_results, query, hits, total, partial, generation)
 
-    def _show_results(self, query: str, hits: Sequence[object], total: int, generation: int) -> None:
+    def _show_results(self, query: str, hits: Sequence[object], total: int, partial: int, generation: int) -> None:
         if generation != self._generation:
             return  # a newer query is already under way: never let stale results win
         self.hits = hits
@@ -603,15 +620,9 @@ class SearchScreen(ModalScreen[int | None]):
         results.add_options(Option(self.describe(hit, query), id=str(number)) for number, hit in enumerate(hits))
         if hits:
             results.highlighted = 0
-        if not query.strip():
-            label = "Type to search"
-        else:
-            label = f"{total:,} match{'es' if total != 1 else ''}"
-            if total > len(hits):
-                label += f" (best {len(hits)} shown)"
-        self.query_one("#search-count", Static).update(Text(label))
+        self.query_one("#search-count", Static).update(Text(count_label(query, len(hits), total, partial)))
         if self.on_results is not None:
-            self.on_results(query, hits, total)
+            self.on_results(query, hits, total, partial)
 
     def action_cursor(self, step: int) -> None:
         results = self.query_one("#search-results", OptionList)
