@@ -310,6 +310,13 @@ class Library:
         self.files.mark_dead(number)
         gone = range(entry.first, entry.first + entry.count)
         self.dead.update(gone)
+        if self._seen_keys is not None:  # a key no listed article has any more is not seen: it may come back, not as a repeat
+            keys = self.keys
+            groups = self._key_groups() if self.repeats else {}
+            for index in gone:
+                group = groups.get(keys[index])
+                if group is None or all(other in self.dead for other in group):
+                    self._seen_keys.discard(keys[index])
         if self._chronological is not None:
             gone_set = set(gone)
             self._chronological = array("i", (i for i in self._chronological if i not in gone_set))

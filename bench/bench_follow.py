@@ -1,0 +1,209 @@
+"""Benchmark following the files: a polling pass against file-system events (watchfiles).
+
+    python bench/bench_follow.py [--trees 3334,10000,33334] [--archive /work/archives/1000000]
+                                 [--runs 7] [--idle 5] [--json PATH]
+
+What it costs to notice that a bulletin appeared, grew, was edited or deleted while the reader
+runs, two ways:
+
+* **polling** — the archive's quick plan (:func:`sco_reader.archive.plan_inputs`: ``stat`` every
+  known file, list only the directories whose ``mtime`` moved) run every interval; its cost per
+  pass over trees of ``--trees`` files (and over the real ``--archive`` when given, read only),
+  median of ``--runs``; CPU share and mean latency follow from the interval;
+* **watchfiles** — file-system events (inotify on Linux): time to start watching a tree, CPU
+  used while idle over ``--idle`` seconds, memory added, and the latency from a change on disk
+  to the event (create, append, edit in place, replace by rename, delete), median of ``--runs``.
+
+Trees are made in a temporary directory: ``files`` small bulletins spread over directories of
+28 (the generated archives' shape: a year per directory, a month below). Nothing is written
+under ``--archive``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sco_reader.archive import Known, plan_inputs  # noqa: E402
+from sco_reader.loader import scan  # noqa: E402
+
+BULLETIN = "04.07.2024\nA headline\nA paragraph of the body.\n"
+
+
+def make_tree(root: Path, files: int, per_dir: int = 28) -> None:
+    """``files`` small bulletins in ``root``, ``per_dir`` to a directory, directories two deep."""
+    for n in range(files):
+        directory = root / f"{n // (per_dir * 12):04d}" / f"{(n // per_dir) % 12:02d}"
+        if n % per_dir == 0:
+            directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{n:06d}.txt").write_text(BULLETIN, encoding="utf-8")
+
+
+def known_of(inputs: list[str]) -> Known:
+    """What an archive that has read ``inputs`` knows (built from a scan: no parsing)."""
+    from array import array
+
+    dirs: dict[str, int] = {}
+    found = scan(inputs, dirs)
+    return Known(
+        numbers=list(range(len(found))),
+        paths=[os.fsencode(f.path) for f in found],
+        sizes=array("q", (f.stat.st_size for f in found)),
+        mtimes=array("q", (f.stat.st_mtime_ns for f in found)),
+        ctimes=array("q", (f.stat.st_ctime_ns for f in found)),
+        inodes=array("Q", (f.stat.st_ino for f in found)),
+        digests=bytes(16 * len(found)),
+        dirs=dirs,
+        scanned_at=time.time_ns() + 10**10,  # nothing counts as racy: the steady state
+    )
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure_poll(inputs: list[str], runs: int) -> dict[str, float]:
+    """One quick pass (nothing changed), wall and CPU, median over ``runs``."""
+    known = known_of(inputs)
+    plan_inputs(inputs, known)  # warm the dentry cache as a running reader has it
+    walls, cpus = [], []
+    for _ in range(runs):
+        c, t = cpu(), time.perf_counter()
+        result = plan_inputs(inputs, known)
+        walls.append(time.perf_counter() - t)
+        cpus.append(cpu() - c)
+        assert result.empty, "the tree changed while measuring"
+    return {"files": len(known.paths), "dirs": len(known.dirs), "pass_ms": 1000 * statistics.median(walls), "pass_cpu_ms": 1000 * statistics.median(cpus)}
+
+
+def measure_watchfiles(root: Path, runs: int, idle: float) -> dict[str, float]:
+    """Start-up, idle CPU, memory and event latency of a watchfiles watcher on ``root``."""
+    before = rss_mb()
+    started = time.perf_counter()
+    from watchfiles._rust_notify import RustNotify
+
+    imported = time.perf_counter() - started
+    arrived = threading.Event()
+    stop = threading.Event()
+    ready = threading.Event()
+    setup: list[float] = []
+
+    def loop() -> None:
+        t = time.perf_counter()
+        with RustNotify([str(root)], False, False, 300, True, True) as notify:
+            setup.append(time.perf_counter() - t)
+            ready.set()
+            while not stop.is_set():
+                raw = notify.watch(50, 10, 500, stop)
+                if isinstance(raw, set) and raw:
+                    arrived.set()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    ready.wait(60)
+    watching = rss_mb()
+    time.sleep(0.3)
+    c = cpu()
+    time.sleep(idle)
+    idle_cpu = (cpu() - c) / idle
+    target_dir = next(p for p in sorted(root.rglob("*")) if p.is_dir() and not any(q.is_dir() for q in p.iterdir()))
+
+    def latency(change: Callable[[int], None]) -> float:
+        times = []
+        for n in range(runs):
+            arrived.clear()
+            time.sleep(0.15)  # let any earlier batch drain
+            arrived.clear()
+            t = time.perf_counter()
+            change(n)
+            if not arrived.wait(5):
+                times.append(float("inf"))
+                continue
+            times.append(time.perf_counter() - t)
+        return 1000 * statistics.median(times)
+
+    def create(n: int) -> None:
+        (target_dir / f"new-{n}.txt").write_text(BULLETIN, encoding="utf-8")
+
+    def append(n: int) -> None:
+        with open(target_dir / f"new-{n}.txt", "a", encoding="utf-8") as stream:
+            stream.write(BULLETIN)
+
+    def edit(n: int) -> None:
+        with open(target_dir / f"new-{n}.txt", "r+", encoding="utf-8") as stream:
+            stream.write("05")
+
+    def replace(n: int) -> None:
+        aside = target_dir / f".new-{n}.tmp"
+        aside.write_text(BULLETIN * 2, encoding="utf-8")
+        os.replace(aside, target_dir / f"new-{n}.txt")
+
+    def delete(n: int) -> None:
+        (target_dir / f"new-{n}.txt").unlink()
+
+    results = {
+        "import_ms": 1000 * imported,
+        "setup_ms": 1000 * setup[0],
+        "idle_cpu_percent": 100 * idle_cpu,
+        "rss_added_mb": watching - before,
+    }
+    for name, change in (("create", create), ("append", append), ("edit", edit), ("replace", replace), ("delete", delete)):
+        results[f"{name}_ms"] = latency(change)
+    stop.set()
+    thread.join(5)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trees", default="3334,10000,33334", help="files in each generated tree")
+    parser.add_argument("--archive", action="append", default=[], help="a real archive to time a polling pass over (read only)")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU to measure")
+    parser.add_argument("--no-watchfiles", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    report: dict[str, object] = {"poll": [], "watchfiles": []}
+    for archive in args.archive:
+        found = measure_poll([archive], args.runs)
+        report["poll"].append({"tree": archive, **found})  # type: ignore[union-attr]
+        print(f"poll {archive}: {found['files']:,} files, {found['dirs']:,} dirs: pass {found['pass_ms']:.1f} ms (cpu {found['pass_cpu_ms']:.1f} ms)", flush=True)
+    for files in map(int, args.trees.split(",")):
+        with tempfile.TemporaryDirectory(prefix="bench-follow-") as tmp:
+            root = Path(tmp) / "tree"
+            make_tree(root, files)
+            found = measure_poll([str(root)], args.runs)
+            report["poll"].append({"tree": f"generated {files}", **found})  # type: ignore[union-attr]
+            print(f"poll {files:,} files, {found['dirs']:,} dirs: pass {found['pass_ms']:.1f} ms (cpu {found['pass_cpu_ms']:.1f} ms)", flush=True)
+            if not args.no_watchfiles:
+                watched = measure_watchfiles(root, args.runs, args.idle)
+                report["watchfiles"].append({"tree": f"generated {files}", "files": files, **watched})  # type: ignore[union-attr]
+                print(f"watchfiles {files:,} files: " + ", ".join(f"{k} {v:.2f}" for k, v in watched.items()), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
