@@ -10,6 +10,7 @@ this thread, from the batches the worker posts.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import gc
 import os
@@ -27,9 +28,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
 from .archive import Archive, Changes, FileResult, Known, Plan, known_files, plan_inputs, read_change
+from .follow import Batch, FollowPass, Gate, PassReport, Unreadable, Unseen, Watcher, WatchTargets, poll_interval, present_inputs
 from .loader import LoadError, pretty_path
 from .reader import Reader, day_label
 from .widgets.article import ArticleView, Highlighter, full_date
@@ -48,6 +52,10 @@ SEARCH_LIMIT = 200
 """Hits the search overlay ranks and lists (and ``n``/``N`` step through); the count covers all."""
 COPY_LIMIT = 1_000_000
 """Characters ``y`` copies at most (a terminal takes no more through OSC 52)."""
+PLACE_ROWS = 64
+"""Rows on each side of the cursor remembered before files change: where the cursor goes if its article leaves."""
+FOLLOW_INDEX_DELAY = 2.0
+"""Seconds after the last follow pass that brought articles before their search segment is stored (one per burst)."""
 
 EXTRA_HELP = [
     ("Tab / Shift+Tab", "Move focus between timeline and article"),
@@ -153,6 +161,9 @@ class ReaderApp(App[None]):
             """A one-line error that ends the app (exit status 2) on the first pass."""
             super().__init__()
 
+    class FollowChanged(Message):
+        """The file watcher saw something change under the inputs (posted from its thread)."""
+
     def __init__(
         self,
         archive: Archive,
@@ -162,6 +173,7 @@ class ReaderApp(App[None]):
         session: str = "",
         synced: bool = True,
         warnings: Sequence[str] = (),
+        follow: bool = False,
     ) -> None:
         super().__init__()
         self.archive = archive
@@ -185,6 +197,23 @@ class ReaderApp(App[None]):
         self._sidebar_wanted: bool | None = None
         self.shown_problems = 0
         """How many of the state store's problems the screen showed (the rest go to stderr at exit)."""
+        self.follow = follow
+        """Whether bulletins that appear, grow, change or go away are taken in while the reader runs."""
+        self.watch_headless = False
+        """Start the file watcher under a headless driver too (tests of the real watcher; others call :meth:`follow_now`)."""
+        self.watcher: Watcher | None = None
+        """The file watcher (once the first load is over, when following)."""
+        self.follow_index_delay = FOLLOW_INDEX_DELAY
+        self._gate = Gate()
+        self._pass: FollowPass | None = None
+        """The follow pass under way."""
+        self._pass_started = 0.0
+        self._follow_worker: Worker[None] | None = None
+        self._unseen = Unseen()
+        self._unreadable = Unreadable()
+        self._follow_waiters: list[asyncio.Future[PassReport]] = []
+        self._index_timer: Timer | None = None
+        self._unreadable_timer: Timer | None = None
 
     # --- layout -------------------------------------------------------------------------
 
@@ -264,7 +293,7 @@ class ReaderApp(App[None]):
     def _sync(self, known: Known, strict: bool) -> None:
         """List the inputs, then read what is new or changed, posting batches (never touches the library)."""
         try:
-            work_plan = plan_inputs(self.inputs, known)
+            work_plan = plan_inputs(self.inputs if strict else present_inputs(self.inputs), known)
         except LoadError as error:
             self.post_message(self.Synced([], finished=True, error=str(error)))
             return
@@ -289,33 +318,50 @@ class ReaderApp(App[None]):
         changes = Changes()
         began = time.perf_counter()
         drops = message.plan is not None and bool(message.plan.gone) or any(r.number is not None for r in message.results)
+        place = self._place() if drops else []
         with self._engine_lock if drops else contextlib.nullcontext():  # a search reads the dead articles
             if message.plan is not None:
                 self.archive.begin(message.plan, changes)
             for result in message.results:
                 self.archive.apply(result, changes)
+        following = self._pass is not None
         if not changes.empty:
-            self._library_changed(changes)
+            self._library_changed(changes, place)
         if message.error is not None:
             if self.loading:
                 self.load_error = message.error
                 self.exit(return_code=2)
                 return
-            self.notify(message.error, severity="warning", markup=False, timeout=8)
-        for skipped in changes.skipped:
-            self.notify(skipped, severity="warning", markup=False, timeout=6)
+            if not following:
+                self.notify(message.error, severity="warning", markup=False, timeout=8)
+        if following:  # a half-written file is reported only once it stays so (see _check_unreadable)
+            moment = time.monotonic()
+            for result in message.results:
+                self._unreadable.took(result, moment)
+        else:
+            for skipped in changes.skipped:
+                self.notify(skipped, severity="warning", markup=False, timeout=6)
         if self.loading:
             self.query_one("#progress").update(total=max(1, message.total), progress=message.done)
             self._show_progress(message.done, message.total)
         # Keep the screen's share of loading small: hand over less often as batches grow costly.
         self._batch_interval = max(BATCH_SECONDS, 4 * (time.perf_counter() - began))
         if message.finished:
-            self._loading_finished()
+            if following:
+                self._follow_finished(message.error)
+            else:
+                self._loading_finished()
 
-    def _library_changed(self, changes: Changes) -> None:
-        """Take in added and dropped articles: marks, rows, the pane (the cursor's article stays)."""
+    def _library_changed(self, changes: Changes, place: Sequence[int] = ()) -> None:
+        """Take in added and dropped articles: marks, rows, the pane (the cursor's article stays, on the same screen line).
+
+        ``place``: the articles around the cursor before the change, nearest first (see :meth:`_place`).
+        """
         self._published = len(self.library)
         reader = self.reader
+        screen_line = reader.view.cursor_row - self.timeline.scroll_offset.y if reader.view.cursor_row >= 0 else None
+        batch = self._pass.take(changes) if self._pass is not None else None
+        opened = reader.opened
         gone = [index for dropped in changes.dropped for index in dropped]
         if gone:
             reader.dropped(gone)
@@ -323,7 +369,13 @@ class ReaderApp(App[None]):
                 self.article_view.mark_gone()
         if changes.added:
             reader.grew()
+        if batch is not None:
+            self._follow_batch(batch)
+        if opened is not None and opened in self.library.dead:
+            self._keep_place(opened, place)
         self.timeline.show(reader.view)
+        if screen_line is not None:
+            self._keep_screen_line(screen_line)
         if self.article_view.article is None and reader.view.current is not None:
             reader.show()
             self._show_article()
@@ -354,6 +406,7 @@ class ReaderApp(App[None]):
         self._save_index()
         # Index for search once the screen is up: the worker shares the GIL with the UI.
         self.set_timer(0.5, self._build_engine)
+        self._start_following()
 
     def _save_index(self) -> None:
         job = self.archive.save_job()
@@ -368,6 +421,156 @@ class ReaderApp(App[None]):
     def _index_written(self, job) -> None:  # type: ignore[no-untyped-def]
         if not self.archive.finish(job) and job.error:
             self.notify(job.error, severity="warning", markup=False, timeout=8)
+
+    # --- follow: bulletins that appear, grow, change or go away while the reader runs ---------------
+
+    def _start_following(self) -> None:
+        """Start the file watcher (once the first load is over); headless apps are followed by :meth:`follow_now`."""
+        if not self.follow or self.watcher is not None or (self.is_headless and not self.watch_headless):
+            return
+        self.watcher = Watcher(WatchTargets.of(self.inputs, self.archive.dirs), self._watcher_saw)
+        self.watcher.start()
+
+    def _watcher_saw(self) -> None:
+        """(The watcher's thread.) Something changed: tell the screen, which never waits for this thread."""
+        self.post_message(self.FollowChanged())
+
+    @on(FollowChanged)
+    def _follow_changed(self) -> None:
+        self._request_follow()
+
+    def follow_now(self) -> asyncio.Future[PassReport]:
+        """Look for changes now, as when the watcher sees one; resolves with what the last pass brought once no
+        pass is under way or wanted (what the tests await instead of the clock)."""
+        waiter = self.next_follow_pass()
+        self._request_follow()
+        return waiter
+
+    def next_follow_pass(self) -> asyncio.Future[PassReport]:
+        """Resolves with what a pass brought once the passes under way or wanted are over."""
+        waiter: asyncio.Future[PassReport] = asyncio.get_running_loop().create_future()
+        self._follow_waiters.append(waiter)
+        return waiter
+
+    def _request_follow(self) -> None:
+        if self.loading:
+            return  # the first load is a pass of its own; the watcher starts after it and looks once
+        if self._gate.request():
+            self._begin_follow_pass()
+
+    def _begin_follow_pass(self) -> None:
+        """Run the quick plan in the sync worker (never two at once: see :class:`~sco_reader.follow.Gate`)."""
+        self._pass = FollowPass(self.library)
+        self._pass_started = time.perf_counter()
+        known = known_files(self.archive)
+        self._unreadable.force(known)  # files that failed and changed since are read again
+        self._follow_worker = self._sync(known, False)
+
+    @on(Worker.StateChanged)
+    def _follow_worker_ended(self, event: Worker.StateChanged) -> None:
+        """A pass whose worker failed still ends (the next change starts another)."""
+        if event.worker is self._follow_worker and event.state in (WorkerState.ERROR, WorkerState.CANCELLED) and self._pass is not None:
+            error = event.worker.error
+            self._follow_finished(f"could not look for changes: {' '.join(str(error).split()) or type(error).__name__}")
+
+    def _follow_batch(self, batch: Batch) -> None:
+        """New articles count as unseen until opened or read; one that came back after an edit keeps its place."""
+        self._unseen.moved(batch.moved)
+        self._unseen.add(batch.new, self.reader.marks.read)
+
+    def _follow_finished(self, error: str | None) -> None:
+        """A pass is over: say what it brought, store it, watch what it listed; run again if more changed meanwhile."""
+        assert self._pass is not None
+        report = self._pass.report()
+        self._pass = None
+        self._follow_worker = None
+        if self.watcher is not None:
+            self.watcher.interval = poll_interval(time.perf_counter() - self._pass_started)
+            self.watcher.retarget(WatchTargets.of(self.inputs, self.archive.dirs))
+        problem = self._unreadable.report_problem(error)
+        if problem is not None:
+            self.notify(problem, severity="warning", markup=False, timeout=8)
+        if report.notice is not None:
+            self.notify(report.notice, title="Follow", markup=False, timeout=5)
+        self._update_title()
+        self._save_index()
+        if report.new:
+            self._index_follow_later()
+        self._watch_unreadable()
+        if self._gate.finished():
+            self._begin_follow_pass()
+            return
+        waiters, self._follow_waiters = self._follow_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(report)
+
+    def _index_follow_later(self) -> None:
+        """Store the search segment of what follow brought, once a burst of passes is over."""
+        if self._index_timer is not None:
+            self._index_timer.stop()
+            self._index_timer = None
+        if self.follow_index_delay <= 0:
+            self._build_engine()
+        else:
+            self._index_timer = self.set_timer(self.follow_index_delay, self._build_engine)
+
+    def _watch_unreadable(self) -> None:
+        """Look again when a file that could not be read may have stayed so long enough to be reported."""
+        due = self._unreadable.next_due()
+        if due is None:
+            return
+        if self._unreadable_timer is not None:
+            self._unreadable_timer.stop()
+        self._unreadable_timer = self.set_timer(max(0.0, due - time.monotonic()) + 0.05, self._check_unreadable)
+
+    def _check_unreadable(self) -> None:
+        self._unreadable_timer = None
+        for message in self._unreadable.due(time.monotonic()):
+            self.notify(message, severity="warning", markup=False, timeout=8)
+        self._watch_unreadable()
+
+    def _place(self) -> list[int]:
+        """The articles around the cursor, nearest first (those after it, then those before it)."""
+        view = self.reader.view
+        row = view.cursor_row
+        if row < 0:
+            return []
+        after = view.rows_between(row + 1, row + 1 + PLACE_ROWS)
+        before = view.rows_between(max(0, row - PLACE_ROWS), row)[::-1]
+        return [index for index in (*after, *before) if index >= 0]
+
+    def _keep_place(self, opened: int, place: Sequence[int]) -> None:
+        """The article being read left the library. Back under another index (its file was edited or grew): the
+        cursor and the pane follow it, unmoved. Gone: it stays on screen, marked, and the cursor takes the row of
+        the nearest article left, so the next key goes on from there."""
+        reader, library = self.reader, self.library
+        view = reader.view
+        again = [i for i in library.with_keys((library.keys[opened],)) if i not in library.dead and view.is_listed(i)]
+        if again:
+            view.move_to(again[0])
+            reader.opened = again[0]
+            reader.history.visit(again[0])
+            self._show_article(keep_scroll=True)
+            return
+        for index in place:
+            if view.move_to(index):
+                return
+        order = library.chronological()  # nothing near is left: the nearest by date
+        at = bisect.bisect_left(order, library.sort_key(opened), key=library.sort_key)
+        for index in (order[at:at + 1], order[at - 1:at] if at else ()):
+            if index and view.move_to(index[0]):
+                return
+
+    def _keep_screen_line(self, line: int) -> None:
+        """Scroll the timeline so the cursor's row is back on the screen line it was on (rows came or went above it)."""
+        row = self.reader.view.cursor_row
+        if row >= 0:
+            self.timeline.scroll_to(y=max(0, row - line), animate=False, immediate=True)
+
+    def _reading_gone(self) -> bool:
+        """Whether the pane shows an article that left its file while the cursor stands on another."""
+        return self.article_view.gone and self.reader.view.current is not None and self.reader.view.current != self.reader.opened
 
     # --- search engine -----------------------------------------------------------------------
 
@@ -457,6 +660,8 @@ class ReaderApp(App[None]):
         if self.loading:
             bar.update(f"loading… {_plural(total, 'article')}")
             return
+        fresh = self._unseen.count(self.reader.marks.read, library.dead)
+        unread_text += f" · +{fresh:,} new" if fresh else ""
         bulletins = library.bulletins
         if len(bulletins) == 1 and bulletins[0].date:
             bar.update(f"Bulletin of {day_label(bulletins[0].date)} · {_plural(total, 'article')}{unread_text}")
@@ -511,12 +716,17 @@ class ReaderApp(App[None]):
         self.exit()
 
     def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         if self.state is not None:
             self.state.close()
 
     # --- moving -------------------------------------------------------------------------------
 
     def _go(self, move: str, at_end: str) -> None:
+        if move == "next" and self._reading_gone():  # the row it left holds the next article: open that
+            self._moved(self.reader.open())
+            return
         if self.reader.go(move):
             self._moved(self.reader.open())
         else:

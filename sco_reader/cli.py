@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from datetime import date
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ examples:
   sco-reader --search "putin tokayev" best matches, best first (exit 1 if none)
   sco-reader --json --search @04.07   matching articles as JSON
   sco-reader --check archive/         report anomalies as file:line: level: message
+  sco-reader --list --follow ~/inbox  timeline, then each new article as it arrives (Ctrl+C ends)
   sco-reader --encoding cp1251 old.txt
 
 exit status: 0 ok, 1 no match (--search) or diagnostics (--check), 2 bad input
@@ -95,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--cache", metavar="DIR", help="where the archive index lives (default: $SCO_READER_CACHE or the user cache dir)")
     cache.add_argument("--no-cache", action="store_true", help="keep no archive index: read every file, store nothing")
+    parser.add_argument(
+        "--follow",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="take in bulletins that appear, grow, change or go away while reading (the reader's default; "
+        "--no-follow: off); with --list: print each new article as it arrives, until Ctrl+C",
+    )
     parser.add_argument("--serve", action="store_true", help="serve the reader to web browsers, one reader per tab")
     parser.add_argument("--host", metavar="HOST", help="with --serve: address to listen on (default 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, metavar="PORT", help="with --serve: TCP port (default 8000; 0: any free port)")
@@ -141,6 +150,8 @@ def parse_options(argv: Sequence[str]) -> Options:
         raise UsageError("--check reports every file's diagnostics: it takes no --search, --unread, --flagged, --from or --to")
     if filters and args.search is None and not (args.list or args.json or args.markdown or args.html):
         raise UsageError("--unread, --flagged, --from and --to go with --list, --json, --markdown, --html or --search")
+    if args.follow and (args.json or args.check or args.markdown or args.html or args.search is not None):
+        raise UsageError("--follow goes with --list or the reader, not with --json, --check, --markdown, --html or --search")
     for name, typed in (("--from", args.since), ("--to", args.until)):
         if typed is not None and date_bounds(typed) is None:
             raise UsageError(f"{name}: not a date: {typed!r} (try 2024-07-04, 04.07, 4 Jul, jul, 2024, -7d)")
@@ -247,6 +258,7 @@ def _make_app(options: Options) -> ReaderApp:
         session=session_of(options.inputs),
         synced=synced,
         warnings=options.warnings,
+        follow=options.args.follow is not False and bool(options.args.paths),  # the bundled bulletin never changes
     )
 
 
@@ -352,11 +364,60 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
             err.write(f"sco-reader: no match for {args.search!r}\n")
     if args.list and library.diagnostics:
         err.write(f"sco-reader: {_plural(len(library.diagnostics), 'diagnostic')} (see --check)\n")
+    if args.list and args.follow:
+        _follow_list(archive, options, reader, in_range, state is not None, out, err)
     if state is not None:
         state.close()
         for problem in state.problems:  # a lock or a disk error kept marks from being saved
             err.write(f"sco-reader: {problem}\n")
     return EXIT_OK if matched else EXIT_NO_MATCH
+
+
+def _follow_list(archive: Archive, options: Options, reader: Reader, in_range, marked: bool, out: IO[str], err: IO[str]) -> None:  # type: ignore[no-untyped-def]
+    """``--list --follow``: after the timeline, each new article's line as it arrives (input order within a
+    file), as ``tail -f`` does, until Ctrl+C. Files that cannot be read yet are told once they settle."""
+    from .archive import Changes
+    from .follow import FollowPass, Unreadable, Watcher, WatchTargets, follow_refresh, poll_interval
+
+    args = options.args
+    marks = reader.marks
+    changed = threading.Event()
+    watcher = Watcher(WatchTargets.of(options.inputs, archive.dirs), changed.set)
+    unreadable = Unreadable()
+    out.flush()
+    watcher.start()
+    try:
+        while True:
+            while not changed.wait(0.5):
+                for message in unreadable.due(time.monotonic()):
+                    err.write(f"sco-reader: {message}\n")
+            changed.clear()
+            started = time.perf_counter()
+            follow = FollowPass(archive.library)
+            try:
+                changes = follow_refresh(archive, options.inputs, unreadable)
+                problem = unreadable.report_problem(None)
+            except LoadError as error:
+                changes, problem = Changes(), unreadable.report_problem(str(error))
+            if problem is not None:
+                err.write(f"sco-reader: {problem}\n")
+            batch = follow.take(changes)
+            marks.dropped([index for part in changes.dropped for index in part])
+            marks.grow()
+            for index in batch.new:
+                if (args.unread and marks.is_read(index)) or (args.flagged and not marks.is_flagged(index)):
+                    continue
+                if in_range is not None and not in_range(index):
+                    continue
+                marker = (" " if marks.is_read(index) else "*") + ("!" if marks.is_flagged(index) else " ") if marked else ""
+                out.write(_timeline_line(archive.library, index, marker) + "\n")
+            out.flush()
+            watcher.interval = poll_interval(time.perf_counter() - started)
+            watcher.retarget(WatchTargets.of(options.inputs, archive.dirs))
+    except KeyboardInterrupt:
+        return
+    finally:
+        watcher.stop()
 
 
 def _date_range(library: Library, since: str | None, until: str | None):  # type: ignore[no-untyped-def]
