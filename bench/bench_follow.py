@@ -1,7 +1,7 @@
 """Benchmark following the files: a polling pass against file-system events (watchfiles).
 
     python bench/bench_follow.py [--trees 3334,10000,33334] [--archive /work/archives/1000000]
-                                 [--runs 7] [--idle 5] [--json PATH]
+                                 [--app /work/archives/100000] [--runs 7] [--idle 5] [--json PATH]
 
 What it costs to notice that a bulletin appeared, grew, was edited or deleted while the reader
 runs, two ways:
@@ -13,6 +13,12 @@ runs, two ways:
 * **watchfiles** — file-system events (inotify on Linux): time to start watching a tree, CPU
   used while idle over ``--idle`` seconds, memory added, and the latency from a change on disk
   to the event (create, append, edit in place, replace by rename, delete), median of ``--runs``.
+
+* **the reader** (``--app ARCHIVE``) — a headless reader on ``ARCHIVE`` (read only) plus a
+  writable inbox directory, with the real watcher: from writing a new bulletin into the inbox
+  until the reader lists its article (median and max of ``--runs``), what a pass costs in all,
+  and the longest the screen's event loop was kept from running during the passes (a key
+  waits at most that long), next to the same while idle.
 
 Trees are made in a temporary directory: ``files`` small bulletins spread over directories of
 28 (the generated archives' shape: a year per directory, a month below). Nothing is written
@@ -176,6 +182,75 @@ def measure_watchfiles(root: Path, runs: int, idle: float) -> dict[str, float]:
     return results
 
 
+async def measure_app(archive: str, runs: int) -> dict[str, float]:
+    """End to end in a headless reader with the real watcher (see the module's docstring)."""
+    import asyncio
+
+    from sco_reader.cli import make_app
+
+    with tempfile.TemporaryDirectory(prefix="bench-follow-app-") as tmp:
+        os.environ["SCO_READER_CACHE"] = os.path.join(tmp, "cache")
+        os.environ["SCO_READER_STATE"] = os.path.join(tmp, "state.sqlite3")
+        inbox = Path(tmp) / "inbox"
+        inbox.mkdir()
+        (inbox / "first.txt").write_text(BULLETIN, encoding="utf-8")
+        app = make_app([archive, str(inbox), "--no-state"])
+        app.watch_headless = True
+        passes: list[float] = []
+        finished = app._follow_finished  # noqa: SLF001 - timing the pass from its start to its end
+
+        def timed(error: str | None) -> None:
+            passes.append(time.perf_counter() - app._pass_started)  # noqa: SLF001
+            finished(error)
+
+        app._follow_finished = timed  # type: ignore[method-assign]  # noqa: SLF001
+        lags: list[float] = []
+        watching = True
+
+        async def ticker() -> None:
+            while watching:
+                started = time.perf_counter()
+                await asyncio.sleep(0.005)
+                lags.append(time.perf_counter() - started - 0.005)
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            started = time.perf_counter()
+            while app.loading:
+                await pilot.pause(0.05)
+            loaded = time.perf_counter() - started
+            assert app.watcher is not None
+            await asyncio.to_thread(app.watcher.ready.wait, 60)
+            await app.workers.wait_for_complete()  # the first search index, built in the background
+            await asyncio.sleep(1.0)
+            task = asyncio.create_task(ticker())
+            await asyncio.sleep(2.0)
+            idle_lag = max(lags)
+            lags.clear()
+            passes.clear()
+            latencies = []
+            for n in range(runs):
+                headline = f"Arrived in the inbox {n}"
+                started = time.perf_counter()
+                (inbox / f"new-{n}.txt").write_text(f"04.07.2024\n{headline}\nBody.\n", encoding="utf-8")
+                while headline not in (app.library.headline(i) for i in range(len(app.library) - 1, max(-1, len(app.library) - 5), -1)):
+                    await app.next_follow_pass()
+                latencies.append(time.perf_counter() - started)
+                await asyncio.sleep(0.3)
+            watching = False
+            await task
+            mode = app.watcher.mode
+        return {
+            "articles": len(app.library),
+            "loaded_s": loaded,
+            "events": float(mode == "events"),
+            "latency_median_ms": 1000 * statistics.median(latencies),
+            "latency_max_ms": 1000 * max(latencies),
+            "pass_median_ms": 1000 * statistics.median(passes),
+            "loop_lag_max_ms": 1000 * max(lags),
+            "idle_loop_lag_max_ms": 1000 * idle_lag,
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trees", default="3334,10000,33334", help="files in each generated tree")
@@ -183,6 +258,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU to measure")
     parser.add_argument("--no-watchfiles", action="store_true")
+    parser.add_argument("--app", action="append", default=[], help="an archive to follow in a headless reader (read only)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     report: dict[str, object] = {"poll": [], "watchfiles": []}
@@ -201,6 +277,12 @@ def main() -> None:
                 watched = measure_watchfiles(root, args.runs, args.idle)
                 report["watchfiles"].append({"tree": f"generated {files}", "files": files, **watched})  # type: ignore[union-attr]
                 print(f"watchfiles {files:,} files: " + ", ".join(f"{k} {v:.2f}" for k, v in watched.items()), flush=True)
+    for archive in args.app:
+        import asyncio
+
+        found = asyncio.run(measure_app(archive, args.runs))
+        report.setdefault("app", []).append({"archive": archive, **found})  # type: ignore[union-attr]
+        print(f"app {archive}: " + ", ".join(f"{k} {v:,.1f}" for k, v in found.items()), flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import gc
 import os
 import signal
@@ -54,8 +53,10 @@ COPY_LIMIT = 1_000_000
 """Characters ``y`` copies at most (a terminal takes no more through OSC 52)."""
 PLACE_ROWS = 64
 """Rows on each side of the cursor remembered before files change: where the cursor goes if its article leaves."""
-FOLLOW_INDEX_DELAY = 2.0
-"""Seconds after the last follow pass that brought articles before their search segment is stored (one per burst)."""
+HOLD_BACK_RETRY = 0.05
+"""Seconds before trying again to take in file changes that had to wait for the search engine's lock."""
+FOLLOW_STORE_DELAY = 2.0
+"""Seconds after the last follow pass before the index and the new articles' search segment are stored (once a burst)."""
 
 EXTRA_HELP = [
     ("Tab / Shift+Tab", "Move focus between timeline and article"),
@@ -203,7 +204,7 @@ class ReaderApp(App[None]):
         """Start the file watcher under a headless driver too (tests of the real watcher; others call :meth:`follow_now`)."""
         self.watcher: Watcher | None = None
         """The file watcher (once the first load is over, when following)."""
-        self.follow_index_delay = FOLLOW_INDEX_DELAY
+        self.follow_store_delay = FOLLOW_STORE_DELAY
         self._gate = Gate()
         self._pass: FollowPass | None = None
         """The follow pass under way."""
@@ -212,7 +213,12 @@ class ReaderApp(App[None]):
         self._unseen = Unseen()
         self._unreadable = Unreadable()
         self._follow_waiters: list[asyncio.Future[PassReport]] = []
-        self._index_timer: Timer | None = None
+        self._store_timer: Timer | None = None
+        self._saving = False
+        """Whether a save of the index is under way."""
+        self._held_back: list[ReaderApp.Synced] = []
+        """File worker messages waiting for the engine lock (see :meth:`_synced`)."""
+        self._save_again = False
         self._unreadable_timer: Timer | None = None
 
     # --- layout -------------------------------------------------------------------------
@@ -289,7 +295,9 @@ class ReaderApp(App[None]):
         known = known_files(self.archive)
         self._sync(known, strict)
 
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    # A description of their own: Textual would otherwise describe a worker by the repr of its arguments,
+    # a copy of every file's columns (or the whole index to save) turned into text on this thread.
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False, description="sync with the files")
     def _sync(self, known: Known, strict: bool) -> None:
         """List the inputs, then read what is new or changed, posting batches (never touches the library)."""
         try:
@@ -318,12 +326,22 @@ class ReaderApp(App[None]):
         changes = Changes()
         began = time.perf_counter()
         drops = message.plan is not None and bool(message.plan.gone) or any(r.number is not None for r in message.results)
+        # A search reads the dead articles, so drops wait for the engine lock; but never here, where a key would
+        # wait too (the index builder may hold it for seconds at a million articles): try again shortly, in order.
+        if self._held_back or (drops and not self._engine_lock.acquire(blocking=False)):
+            self._held_back.append(message)
+            if len(self._held_back) == 1:
+                self.set_timer(HOLD_BACK_RETRY, self._release_held_back)
+            return
         place = self._place() if drops else []
-        with self._engine_lock if drops else contextlib.nullcontext():  # a search reads the dead articles
+        try:
             if message.plan is not None:
                 self.archive.begin(message.plan, changes)
             for result in message.results:
                 self.archive.apply(result, changes)
+        finally:
+            if drops:
+                self._engine_lock.release()
         following = self._pass is not None
         if not changes.empty:
             self._library_changed(changes, place)
@@ -351,6 +369,15 @@ class ReaderApp(App[None]):
                 self._follow_finished(message.error)
             else:
                 self._loading_finished()
+
+    def _release_held_back(self) -> None:
+        """Take in the file worker's messages held back while the engine lock was busy (in their order)."""
+        held, self._held_back = self._held_back, []
+        for k, message in enumerate(held):
+            self._synced(message)
+            if self._held_back:  # held back again: the rest wait behind it
+                self._held_back.extend(held[k + 1 :])
+                return
 
     def _library_changed(self, changes: Changes, place: Sequence[int] = ()) -> None:
         """Take in added and dropped articles: marks, rows, the pane (the cursor's article stays, on the same screen line).
@@ -409,18 +436,26 @@ class ReaderApp(App[None]):
         self._start_following()
 
     def _save_index(self) -> None:
+        if self._saving:  # one save at a time: a second, prepared before the first is taken in, would find the
+            self._save_again = True  # index moved under it and give up the cache for the session
+            return
         job = self.archive.save_job()
         if job is not None:
+            self._saving = True
             self._write_index(job)
 
-    @work(thread=True, group="save", exit_on_error=False)
+    @work(thread=True, group="save", exit_on_error=False, description="save the archive index")
     def _write_index(self, job) -> None:  # type: ignore[no-untyped-def]
         job.run()
         self.call_from_thread(self._index_written, job)
 
     def _index_written(self, job) -> None:  # type: ignore[no-untyped-def]
+        self._saving = False
         if not self.archive.finish(job) and job.error:
             self.notify(job.error, severity="warning", markup=False, timeout=8)
+        if self._save_again:
+            self._save_again = False
+            self._save_index()
 
     # --- follow: bulletins that appear, grow, change or go away while the reader runs ---------------
 
@@ -493,9 +528,7 @@ class ReaderApp(App[None]):
         if report.notice is not None:
             self.notify(report.notice, title="Follow", markup=False, timeout=5)
         self._update_title()
-        self._save_index()
-        if report.new:
-            self._index_follow_later()
+        self._store_follow_later()
         self._watch_unreadable()
         if self._gate.finished():
             self._begin_follow_pass()
@@ -505,15 +538,26 @@ class ReaderApp(App[None]):
             if not waiter.done():
                 waiter.set_result(report)
 
-    def _index_follow_later(self) -> None:
-        """Store the search segment of what follow brought, once a burst of passes is over."""
-        if self._index_timer is not None:
-            self._index_timer.stop()
-            self._index_timer = None
-        if self.follow_index_delay <= 0:
-            self._build_engine()
+    def _store_follow_later(self) -> None:
+        """Store what follow changed once a burst of passes is over (saving copies the index's columns on this
+        thread: tens of milliseconds at a million articles, once, not once a pass)."""
+        if self._store_timer is not None:
+            self._store_timer.stop()
+            self._store_timer = None
+        if self.follow_store_delay <= 0:
+            self._store_follow()
         else:
-            self._index_timer = self.set_timer(self.follow_index_delay, self._build_engine)
+            self._store_timer = self.set_timer(self.follow_store_delay, self._store_follow)
+
+    def _store_follow(self) -> None:
+        """Save the index, then index the new articles' bodies and store their search segment (saved again after)."""
+        self._store_timer = None
+        self._save_index()
+        if any(worker.group == "index" and worker.is_running for worker in self.workers):
+            # The search index is still being built: its turn comes after.
+            self._store_timer = self.set_timer(max(self.follow_store_delay, 0.1), self._store_follow)
+            return
+        self._build_engine()
 
     def _watch_unreadable(self) -> None:
         """Look again when a file that could not be read may have stayed so long enough to be reported."""
@@ -590,6 +634,13 @@ class ReaderApp(App[None]):
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _build_engine(self) -> None:
         """Index article bodies in short slices (the UI thread keeps the GIL), then store what was built."""
+        if self._engine is None:
+            # Made outside the lock: it reads headlines only (never the dead articles), and indexing a million
+            # of them takes seconds that file changes on screen would otherwise wait (see _synced).
+            made = self.archive.search_engine()
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = made
         with self._engine_lock:
             engine = self._ready_engine()
         while engine.pending:
@@ -662,13 +713,16 @@ class ReaderApp(App[None]):
             return
         fresh = self._unseen.count(self.reader.marks.read, library.dead)
         unread_text += f" · +{fresh:,} new" if fresh else ""
-        bulletins = library.bulletins
-        if len(bulletins) == 1 and bulletins[0].date:
-            bar.update(f"Bulletin of {day_label(bulletins[0].date)} · {_plural(total, 'article')}{unread_text}")
+        # O(1) in the archive's size: the title is redrawn after every follow pass and many keys.
+        files = library.files.alive
+        only = library.files[next(library.files.alive_numbers())].info if files == 1 else None
+        if only is not None and only.date:
+            bar.update(f"Bulletin of {day_label(only.date)} · {_plural(total, 'article')}{unread_text}")
             return
-        runs = [when for when, _, _ in library.date_runs() if when is not None]
-        span = f", {day_label(runs[0])} – {day_label(runs[-1])}" if runs else ""
-        bar.update(f"{_plural(total, 'article')} from {_plural(len(bulletins), 'file')}{span}{unread_text}")
+        runs = library.date_runs()
+        dated = len(runs) - (1 if len(runs) and runs.ordinals[-1] == 0 else 0)  # the undated come last
+        span = f", {day_label(runs.date(0))} – {day_label(runs.date(dated - 1))}" if dated else ""
+        bar.update(f"{_plural(total, 'article')} from {_plural(files, 'file')}{span}{unread_text}")
 
     def _update_timeline_title(self) -> None:
         view = self.reader.view

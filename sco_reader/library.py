@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import os
 from array import array
 from collections import OrderedDict
@@ -108,6 +109,36 @@ class Runs(Sequence[tuple[date | None, int, int]]):
 
     def __iter__(self) -> Iterator[tuple[date | None, int, int]]:
         return (self[k] for k in range(len(self)))
+
+    def moved(self, added: Iterable[int] = (), removed: Iterable[int] = ()) -> Runs:
+        """These runs once articles of the ``added`` dates (ordinals, 0: undated) joined the order and
+        articles of the ``removed`` dates left it: O(runs) at C speed plus O(log runs) an article, where
+        :meth:`of` walks the whole order. :class:`ValueError` when a removed date has no run."""
+        ordinals = list(self.ordinals)
+        counts = list(map(operator.sub, self.stops, self.starts))
+
+        def position(ordinal: int) -> int:  # dates ascending, the undated last
+            dated = len(ordinals) - (1 if ordinals and ordinals[-1] == 0 else 0)
+            return dated if ordinal == 0 else bisect.bisect_left(ordinals, ordinal, 0, dated)
+
+        for ordinal in added:
+            at = position(ordinal)
+            if at < len(ordinals) and ordinals[at] == ordinal:
+                counts[at] += 1
+            else:
+                ordinals.insert(at, ordinal)
+                counts.insert(at, 1)
+        for ordinal in removed:
+            at = position(ordinal)
+            if at >= len(ordinals) or ordinals[at] != ordinal or not counts[at]:
+                raise ValueError(f"no article of date {ordinal} to remove")
+            counts[at] -= 1
+        if 0 in counts:
+            kept = [k for k, count in enumerate(counts) if count]
+            ordinals = [ordinals[k] for k in kept]
+            counts = [counts[k] for k in kept]
+        stops = array("i", itertools.accumulate(counts))
+        return Runs(array("i", ordinals), array("i", itertools.chain((0,), stops[:-1])) if stops else array("i"), stops)
 
     @classmethod
     def of(cls, order: Sequence[int], ordinals: Sequence[int]) -> Runs:
@@ -260,22 +291,27 @@ class Library:
         count = len(rows)
         keys = [int(key, 16) for key in rows.keys]
         diagnostics = list(parsed.diagnostics)
-        seen = self._seen()
-        if len(set(keys)) != count or not seen.isdisjoint(keys):
-            groups = self._key_groups()
-            for offset, key in enumerate(keys):
-                if key in seen:
-                    group = groups.get(key)
-                    if group is None:
-                        group = groups[key] = [self._first_with_key(key, start)]
-                    group.append(start + offset)
-                    self.repeats[start + offset] = len(group)
-                    diagnostics.append(
-                        Diagnostic(parsed.source, rows.lines[offset], "warning", "article repeats one loaded before")
-                    )
-                seen.add(key)
+        distinct = len(set(keys)) == count
+        if distinct and self._seen_keys is None and self._key_order is not None and not self._any_listed(keys):
+            pass  # no repeat, found by the key order: the set of every key is made only when first needed (a
+            # million keys cost half a second, and a file added to an archive opened from its index seldom repeats)
         else:
-            seen.update(keys)
+            seen = self._seen()
+            if not distinct or not seen.isdisjoint(keys):
+                groups = self._key_groups()
+                for offset, key in enumerate(keys):
+                    if key in seen:
+                        group = groups.get(key)
+                        if group is None:
+                            group = groups[key] = [self._first_with_key(key, start)]
+                        group.append(start + offset)
+                        self.repeats[start + offset] = len(group)
+                        diagnostics.append(
+                            Diagnostic(parsed.source, rows.lines[offset], "warning", "article repeats one loaded before")
+                        )
+                    seen.add(key)
+            else:
+                seen.update(keys)
         self.ordinals.extend(d.toordinal() if d is not None else 0 for d in rows.dates)
         self.minutes.extend(map(minutes, rows.times))
         self.lines.extend(rows.lines)
@@ -293,14 +329,10 @@ class Library:
 
     def _own(self) -> None:
         """Copy columns read from a stored index (read-only views) into arrays before the first change."""
-        for name in ("ordinals", "minutes", "lines", "file_of", "keys"):
-            values = getattr(self, name)
-            if not isinstance(values, array):
-                setattr(self, name, array(values.format, values))
-        for name in ("_chronological", "_key_order"):
+        for name in ("ordinals", "minutes", "lines", "file_of", "keys", "_chronological", "_key_order"):
             values = getattr(self, name)
             if values is not None and not isinstance(values, array):
-                setattr(self, name, array(values.format, values))
+                setattr(self, name, _copied(values))
 
     def drop_file(self, number: int) -> range | None:
         """Forget file ``number``'s articles (it changed or went away); their indexes (``None``: already gone)."""
@@ -319,16 +351,29 @@ class Library:
                     self._seen_keys.discard(keys[index])
         if self._chronological is not None:
             gone_set = set(gone)
-            self._chronological = array("i", (i for i in self._chronological if i not in gone_set))
-        self._runs = None
+            self._chronological = array("i", itertools.filterfalse(gone_set.__contains__, self._chronological))
+            self._runs = self._moved_runs(removed=gone)
+        else:
+            self._runs = None
         for index in gone:
             self._articles_cache.pop(index, None)
         return gone
 
+    def _any_listed(self, keys: Iterable[int]) -> bool:
+        """Whether a listed article has one of ``keys`` (by the key order: O(log n) a key)."""
+        dead = self.dead
+        return any(index not in dead for index in self.with_keys(keys))
+
     def _seen(self) -> set[int]:
         if self._seen_keys is None:
             dead = self.dead
-            self._seen_keys = set(self.keys) if not dead else {k for i, k in enumerate(self.keys) if i not in dead}
+            if not dead:
+                self._seen_keys = set(self.keys)
+            else:
+                alive = bytearray(b"\x01") * len(self.keys)
+                for index in dead:
+                    alive[index] = 0
+                self._seen_keys = set(itertools.compress(self.keys, alive))
         return self._seen_keys
 
     def _key_groups(self) -> dict[int, list[int]]:
@@ -352,13 +397,23 @@ class Library:
         order = self._chronological
         if order is None:
             return
-        self._runs = None
         if not order or len(added) * 8 > len(order):
             self._chronological = None  # cheaper to sort everything again than to insert
+            self._runs = None
             return
         key = self.sort_key
         for index in sorted(added, key=key):
             order.insert(bisect.bisect_left(order, key(index), key=key), index)
+        self._runs = self._moved_runs(added=added)
+
+    def _moved_runs(self, added: Iterable[int] = (), removed: Iterable[int] = ()) -> Runs | None:
+        """The date runs after articles joined or left the order (``None``: work them out again when asked)."""
+        if self._runs is None:
+            return None
+        try:
+            return self._runs.moved(map(self.ordinals.__getitem__, added), map(self.ordinals.__getitem__, removed))
+        except ValueError:
+            return None
 
     # --- reading one article ------------------------------------------------------------------
 
@@ -512,6 +567,13 @@ class Library:
         self._chronological = order
         self._runs = runs
         self._key_order = key_order
+
+
+def _copied(values: Sequence[int]) -> array:
+    """An array holding a read-only view's numbers (copied as bytes: no object per number)."""
+    copy = array(values.format)  # type: ignore[attr-defined]
+    copy.frombytes(memoryview(values).cast("B"))  # type: ignore[arg-type]
+    return copy
 
 
 class _ArticleList(Sequence[Article]):

@@ -347,3 +347,54 @@ def test_follow_never_imports_textual_or_rich_nor_watchfiles_until_watching() ->
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_date_runs_kept_up_as_files_come_and_go_equal_those_worked_out_afresh() -> None:
+    """Following adds and drops files one by one: the library moves its date runs instead of walking the
+    whole order again, and they are always those :meth:`Runs.of` finds."""
+    import random
+
+    from sco_reader.library import Library, Runs
+    from sco_reader.loader import parse_bytes
+
+    chooser = random.Random(7)
+    library = Library()
+    base = "".join(f"{1 + n % 28:02d}.03.2024, {n % 24:02d}:00\nBase {n}\nBase body {n}.\n" for n in range(300))
+    library.add(parse_bytes(base.encode(), "base.txt", "utf-8"), "base.txt")  # large enough to insert into
+    library.date_runs()
+    alive: list[int] = []
+    for step in range(60):
+        if alive and chooser.random() < 0.35:
+            number = alive.pop(chooser.randrange(len(alive)))
+            library.drop_file(number)
+        else:
+            days = [chooser.choice(["01", "02", "15", "31"]) for _ in range(chooser.randint(1, 6))]  # 31.02: undated
+            text = "".join(f"{day}.0{chooser.choice('12')}.2024\nStory {step}-{n}\nBody {step}-{n}.\n" for n, day in enumerate(days))
+            library.add(parse_bytes(text.encode(), f"f{step}.txt", "utf-8"), f"f{step}.txt")
+            alive.append(len(library.files) - 1)
+        assert library._runs is not None  # noqa: SLF001 - moved, not dropped to be worked out again
+        assert library.date_runs() == Runs.of(library.chronological(), library.ordinals), step
+
+
+def test_runs_moved_refuses_to_remove_a_date_it_does_not_hold() -> None:
+    from sco_reader.library import Runs
+
+    runs = Runs.of([0, 1, 2], [738000, 738000, 0])
+    assert runs.moved(added=[737999, 0], removed=[738000]) == Runs.of([3, 0, 2, 4], [738000, 0, 0, 737999, 0])
+    with pytest.raises(ValueError):
+        runs.moved(removed=[738001])
+
+
+def test_library_finds_repeats_by_key_order_without_the_set_of_every_key(folder: Path) -> None:
+    from sco_reader.loader import load_file
+
+    archive = loaded(folder)
+    library = archive.library
+    library._seen_keys = None  # noqa: SLF001 - as an archive opened from its index starts
+    library.key_order()
+    (folder / "c.txt").write_text(bulletin("Gamma one", day=3), encoding="utf-8")
+    library.add(load_file(folder / "c.txt"), folder / "c.txt")
+    assert library._seen_keys is None  # noqa: SLF001 - no repeat, no set of a million keys
+    repeated = library.add(load_file(folder / "a.txt"), folder / "copy.txt")
+    assert [library.id(i).endswith("~2") for i in repeated] == [True, True]
+    assert sum("repeats" in d.message for d in library.files[len(library.files) - 1].diagnostics) == 2

@@ -231,13 +231,15 @@ async def test_a_failing_pass_ends_and_says_so_once(folder: Path, monkeypatch: p
 async def test_the_new_articles_search_segment_is_stored(folder: Path) -> None:
     app = make_app([str(folder)])
     async with app.run_test(notifications=True, size=SIZE) as pilot:
-        app.follow_index_delay = 0.0
+        app.follow_store_delay = 0.0
         await app.workers.wait_for_complete()  # the first load's index
         (folder / "2024-07-24.txt").write_text(bulletin(["Indexed at once"], 24), encoding="utf-8")
         await app.follow_now()
-        await pilot.pause()  # the timer starts the index worker
-        await app.workers.wait_for_complete()  # the segment written, the save of the index started
-        await app.workers.wait_for_complete()
+        for _ in range(20):  # the index saved, the segment written, the index saved again: workers in turn
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if not any(worker.is_running for worker in app.workers) and not app._saving:  # noqa: SLF001
+                break
         articles = len(app.library)
     stored = Archive.open([folder], root=cache_root())  # as the next start opens it
     segments = stored.search_meta.get("segments", [])
@@ -269,3 +271,23 @@ async def test_the_real_watcher_notices_a_new_file_within_two_seconds(folder: Pa
         while "Noticed by the watcher" not in listed(app):
             await asyncio.wait_for(app.next_follow_pass(), timeout=max(0.0, deadline - loop.time()))
         assert app.watcher.mode == "events"
+
+
+async def test_changes_wait_for_a_busy_search_engine_without_holding_up_keys(folder: Path) -> None:
+    app = make_app([str(folder)])
+    async with app.run_test(notifications=True, size=SIZE) as pilot:
+        app._engine_lock.acquire()  # noqa: SLF001 - as the index builder holds it while it makes the engine
+        try:
+            (folder / "2024-07-11.txt").unlink()
+            waiter = app.follow_now()
+            for _ in range(200):  # until the worker's message arrived and was held back
+                await pilot.pause()
+                if app._held_back:  # noqa: SLF001
+                    break
+            assert app._held_back and "Day 11 story 0" in listed(app)  # noqa: SLF001
+            await pilot.press("j")  # keys still work meanwhile
+            assert "Day 10 story 1" in pane(app)
+        finally:
+            app._engine_lock.release()  # noqa: SLF001
+        report = await waiter
+        assert report.gone == 3 and "Day 11 story 0" not in listed(app)
