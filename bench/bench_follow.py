@@ -104,6 +104,33 @@ def measure_poll(inputs: list[str], runs: int) -> dict[str, float]:
     return {"files": len(known.paths), "dirs": len(known.dirs), "pass_ms": 1000 * statistics.median(walls), "pass_cpu_ms": 1000 * statistics.median(cpus)}
 
 
+def _setup(make: Callable[[], object]) -> tuple[float, float]:
+    """How long ``make`` takes, and the longest another Python thread was kept waiting meanwhile."""
+    gaps: list[float] = []
+    running = threading.Event()
+    running.set()
+
+    def tick() -> None:
+        last = time.perf_counter()
+        while running.is_set():
+            time.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    time.sleep(0.05)
+    started = time.perf_counter()
+    made = make()
+    took = time.perf_counter() - started
+    time.sleep(0.05)
+    running.clear()
+    ticker.join()
+    del made
+    return took, max(gaps) - 0.001
+
+
 def measure_watchfiles(root: Path, runs: int, idle: float) -> dict[str, float]:
     """Start-up, idle CPU, memory and event latency of a watchfiles watcher on ``root``."""
     before = rss_mb()
@@ -169,9 +196,16 @@ def measure_watchfiles(root: Path, runs: int, idle: float) -> dict[str, float]:
     def delete(n: int) -> None:
         (target_dir / f"new-{n}.txt").unlink()
 
+    directories = [os.path.join(top, name) for top, names, _ in os.walk(root) for name in names] + [str(root)]
+    per_directory, stall_directories = _setup(lambda: RustNotify(directories, False, False, 300, False, True))
+    recursive, stall_recursive = _setup(lambda: RustNotify([str(root)], False, False, 300, True, True))
     results = {
         "import_ms": 1000 * imported,
         "setup_ms": 1000 * setup[0],
+        "setup_per_directory_ms": 1000 * per_directory,
+        "stall_per_directory_ms": 1000 * stall_directories,
+        "setup_recursive_ms": 1000 * recursive,
+        "stall_recursive_ms": 1000 * stall_recursive,
         "idle_cpu_percent": 100 * idle_cpu,
         "rss_added_mb": watching - before,
     }
@@ -182,17 +216,20 @@ def measure_watchfiles(root: Path, runs: int, idle: float) -> dict[str, float]:
     return results
 
 
-async def measure_app(archive: str, runs: int) -> dict[str, float]:
-    """End to end in a headless reader with the real watcher (see the module's docstring)."""
+async def measure_app(archive: str, runs: int, cache: str | None = None) -> dict[str, float]:
+    """End to end in a headless reader with the real watcher (see the module's docstring); ``cache``: an
+    index cache to keep between runs (a warm start), else a fresh one."""
     import asyncio
 
     from sco_reader.cli import make_app
 
     with tempfile.TemporaryDirectory(prefix="bench-follow-app-") as tmp:
-        os.environ["SCO_READER_CACHE"] = os.path.join(tmp, "cache")
+        os.environ["SCO_READER_CACHE"] = cache or os.path.join(tmp, "cache")
         os.environ["SCO_READER_STATE"] = os.path.join(tmp, "state.sqlite3")
-        inbox = Path(tmp) / "inbox"
-        inbox.mkdir()
+        inbox = Path(cache) / f"inbox-{Path(archive).name}" if cache else Path(tmp) / "inbox"  # the same inputs: a warm start
+        inbox.mkdir(parents=True, exist_ok=True)
+        for old in inbox.glob("new-*.txt"):
+            old.unlink()
         (inbox / "first.txt").write_text(BULLETIN, encoding="utf-8")
         app = make_app([archive, str(inbox), "--no-state"])
         app.watch_headless = True
@@ -259,6 +296,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU to measure")
     parser.add_argument("--no-watchfiles", action="store_true")
     parser.add_argument("--app", action="append", default=[], help="an archive to follow in a headless reader (read only)")
+    parser.add_argument("--cache", help="with --app: an index cache kept between runs (default: a fresh one each run)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     report: dict[str, object] = {"poll": [], "watchfiles": []}
@@ -280,7 +318,7 @@ def main() -> None:
     for archive in args.app:
         import asyncio
 
-        found = asyncio.run(measure_app(archive, args.runs))
+        found = asyncio.run(measure_app(archive, args.runs, args.cache))
         report.setdefault("app", []).append({"archive": archive, **found})  # type: ignore[union-attr]
         print(f"app {archive}: " + ", ".join(f"{k} {v:,.1f}" for k, v in found.items()), flush=True)
     if args.json:

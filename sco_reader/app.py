@@ -4,7 +4,8 @@ A thin shell: :class:`~sco_reader.reader.Reader` owns the session's rules (order
 filters, cursor, marks, history, hits); this module maps each key and message to one
 call on it and tells each widget what changed. Files are scanned and parsed by a thread
 worker (the archive index makes a second open instant); the library is only changed on
-this thread, from the batches the worker posts.
+this thread, from the batches the worker posts. While following (:mod:`sco_reader.follow`),
+a watcher thread asks for another pass of the same worker whenever the files change.
 """
 
 from __future__ import annotations

@@ -856,18 +856,18 @@ class Archive:
         heads, bodies = library.headlines, library.bodies
         assert isinstance(heads, FileTextStore) and isinstance(bodies, FileTextStore)
         arrays: dict[str, array | bytes] = {
-            "ordinals": array("i", library.ordinals),
-            "minutes": array("h", library.minutes),
-            "lines": array("i", library.lines),
-            "file_of": array("i", library.file_of),
-            "keys": array("Q", library.keys),
+            "ordinals": _column("i", library.ordinals),
+            "minutes": _column("h", library.minutes),
+            "lines": _column("i", library.lines),
+            "file_of": _column("i", library.file_of),
+            "keys": _column("Q", library.keys),
             "head_off": heads.offsets,  # replaced by the offsets after the pending texts (SaveJob.run)
             "body_off": bodies.offsets,
-            "chronological": array("i", library.chronological()),
-            "key_order": array("i", library.key_order()),
-            "run_date": array("i", runs.ordinals),
-            "run_start": array("i", runs.starts),
-            "run_stop": array("i", runs.stops),
+            "chronological": _column("i", library.chronological()),
+            "key_order": _column("i", library.key_order()),
+            "run_date": _column("i", runs.ordinals),
+            "run_start": _column("i", runs.starts),
+            "run_stop": _column("i", runs.stops),
             "rep_index": array("i", library.repeats.keys()),
             "rep_count": array("i", library.repeats.values()),
             "dead": array("i", sorted(library.dead)),
@@ -881,7 +881,7 @@ class Archive:
             "dir_paths": b"\0".join(map(os.fsencode, self.dirs)),
             "dir_mtime": array("q", self.dirs.values()),
         }
-        arrays.update((name, array(_FILE_COLUMNS[name], values)) for name, values in self.cols.items())
+        arrays.update((name, _column(_FILE_COLUMNS[name], values)) for name, values in self.cols.items())
         return arrays
 
     # --- the search index ---------------------------------------------------------------
@@ -940,6 +940,16 @@ class Archive:
         for store in (self.library.headlines, self.library.bodies):
             if isinstance(store, FileTextStore):
                 store.close()
+
+
+def _column(typecode: str, values: Sequence[int]) -> array:
+    """A copy of ``values`` as an array; a read-only view of a stored index (as a warm start leaves the
+    columns until they change) is copied as bytes, not number by number (a million: 3 ms, not 70)."""
+    if isinstance(values, memoryview) and values.format == typecode:
+        copy = array(typecode)
+        copy.frombytes(values.cast("B"))
+        return copy
+    return array(typecode, values)
 
 
 def _digest(data: bytes) -> bytes:
