@@ -90,7 +90,7 @@ def test_follow_goes_with_list_or_the_reader_only(folder: Path, capsys: pytest.C
     assert capsys.readouterr().out.count("\n") == 2
 
 
-def test_half_written_file_is_reported_once_settled_and_its_articles_printed_when_complete(folder: Path) -> None:
+def test_half_written_file_is_printed_once_complete_without_a_word_on_stderr(folder: Path) -> None:
     process = follow(folder)
     try:
         lines = lines_of(process.stdout)  # type: ignore[arg-type]
