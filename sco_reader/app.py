@@ -109,6 +109,8 @@ class ReaderApp(App[None]):
         Binding("G,end", "last_article", "Last", show=False, tooltip="Last article"),
         Binding("d", "goto_date", "Date", tooltip="Go to a date: 2024-07-04, 04.07.2024, 04.07, 4 Jul, today, -2d"),
         Binding("slash", "search", "Search", key_display="/", tooltip="Fuzzy search headlines and text"),
+        Binding("t", "trends", "Trends", show=False, tooltip="Chart the last search's matches (or a query) per day, week or month"),
+        Binding("r", "related", "Related", show=False, tooltip="The ten articles most like this one (n / N step through them)"),
         Binding("n", "next_hit", "Next hit", show=False, tooltip="Next match of the last search"),
         Binding("N", "previous_hit", "Prev hit", show=False, tooltip="Previous match of the last search"),
         Binding("o", "toggle_order", "Order", tooltip="Toggle oldest-first / newest-first"),
@@ -647,7 +649,10 @@ class ReaderApp(App[None]):
             ("Show only flagged articles (toggle)", lambda: self.action_filter("flagged"), "F"),
             ("Search", self.action_search, "/"),
             ("Export what is shown (Markdown or HTML)…", self.action_export, "e"),
-            ("Go to date…", self.action_goto_date, "d"),
+            ("Go to date… (calendar)", self.action_goto_date, "d"),
+            ("Year view: every day of the archive", self.action_year_view, ""),
+            ("Trends: matches per day, week or month…", self.action_trends, "t"),
+            ("Related articles", self.action_related, "r"),
             ("Keys (help)", self.action_help, "?"),
         ]
         for when, count in self.reader.view.dates():
@@ -691,13 +696,27 @@ class ReaderApp(App[None]):
     # --- go to date ---------------------------------------------------------------------------
 
     def action_goto_date(self) -> None:
-        def done(news: str | None) -> None:
-            if news:
-                self.notify(news, timeout=5, markup=False)
-
+        """The go-to-date dialog: type a date, or move in the month calendar beside it."""
         from .screens import GotoDateScreen
 
-        self.push_screen(GotoDateScreen(self.goto_date), done)
+        self.push_screen(GotoDateScreen(self.goto_date, self.reader.days(), today=date.today(), current=self._current_date()), self._tell)
+
+    def action_year_view(self) -> None:
+        """Every day of the archive as a grid of years; Enter jumps to the day."""
+        from .screens import YearScreen
+
+        def done(day: date | None) -> None:
+            if day is not None:
+                self._tell(self.goto_date(day.isoformat())[1])
+
+        self.push_screen(YearScreen(self.reader.days(), today=date.today(), current=self._current_date()), done)
+
+    def _current_date(self) -> date | None:
+        return self.library.date(self.reader.opened) if self.reader.opened is not None else None
+
+    def _tell(self, news: str | None) -> None:
+        if news:
+            self.notify(news, timeout=5, markup=False)
 
     def goto_date(self, typed: str) -> tuple[bool, str]:
         """Jump to the date the user typed, or the nearest one listed: ``(ok, what happened / why not)``."""
@@ -710,6 +729,84 @@ class ReaderApp(App[None]):
         """Open the first article of ``when`` (command palette)."""
         if self.reader.jump_to_date(when):
             self._moved(self.reader.open())
+
+    # --- trends and related articles ------------------------------------------------------------
+
+    def tally(self, query: str):  # type: ignore[no-untyped-def]
+        """The articles matching ``query``, counted per day (thread-safe: the trend chart recounts in a worker)."""
+        from collections import Counter
+
+        from .trends import Tally
+
+        if not query.strip():
+            return Tally({})
+        with self._engine_lock:
+            matches = self._ready_engine().matching(query)
+        ordinals = self.library.ordinals
+        counted = Counter(map(ordinals.__getitem__, matches))
+        undated = counted.pop(0, 0)
+        return Tally({date.fromordinal(o): n for o, n in counted.items()}, undated)
+
+    def action_trends(self) -> None:
+        """A bar chart of the last search's matches (or a query typed there) across the archive's span."""
+        from .screens import TrendScreen
+
+        query = self.reader.hits.query
+        first, last = self.reader.span()
+
+        def done(period: tuple[date, date] | None) -> None:
+            if period is not None:
+                self._open_period(screen.query_text, *period)
+
+        screen = TrendScreen(self.tally(query), query, first=first, last=last, recount=self.tally)
+        self.push_screen(screen, done)
+
+    def _open_period(self, query: str, start: date, end: date) -> None:
+        """Open the best-ranked hit of ``query`` dated in ``[start, end]``, else its earliest match there."""
+        low, high = start.toordinal(), end.toordinal()
+        ordinals = self.library.ordinals
+        if query == self.reader.hits.query:
+            ranked = [i for i in self.reader.hits.indexes if low <= ordinals[i] <= high]
+            if ranked:
+                self._highlight_query = query
+                self._reveal_and_open(ranked[0])
+                return
+        with self._engine_lock:
+            matches = self._ready_engine().matching(query)
+        inside = [i for i in matches if low <= ordinals[i] <= high]
+        if not inside:
+            self.notify("No match in that period", timeout=3)
+            return
+        self._highlight_query = query
+        self._reveal_and_open(min(inside, key=self.library.sort_key))
+
+    def action_related(self) -> None:
+        """The ten articles most like the one being read, opened like search results."""
+        from .screens import RelatedScreen
+
+        index = self.reader.opened
+        if index is None:
+            return
+        with self._engine_lock:
+            related = self._ready_engine().related(index, limit=10)
+        library = self.library
+        rows = []
+        for other, _score in related:
+            when = library.date(other)
+            line = Text.assemble((f"{when.isoformat() if when else 'undated':<10} ", "dim"), no_wrap=True, overflow="ellipsis")
+            line.append_text(Text(library.headline(other) or "(no headline)"))
+            rows.append((other, line))
+        title = Text.assemble("Related to: ", (library.headline(index), "bold"), no_wrap=True, overflow="ellipsis")
+        query = f"related: {library.headline(index)}"
+
+        def done(chosen: int | None) -> None:
+            self.reader.hits.replace(query, [other for other, _ in related], complete=len(related))
+            self._highlight_query = ""
+            if chosen is not None:
+                self.reader.hits.choose(chosen)
+                self._reveal_and_open(chosen)
+
+        self.push_screen(RelatedScreen(title, rows), done)
 
     # --- search ----------------------------------------------------------------------------------
 

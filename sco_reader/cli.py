@@ -46,6 +46,10 @@ examples:
   sco-reader --json --search @04.07   matching articles as JSON
   sco-reader --check archive/         report anomalies as file:line: level: message
   sco-reader --encoding cp1251 old.txt
+  sco-reader ~/bulletins --search belarus --by month    matches per month, with bars
+  sco-reader --related 9f71f0bf7ef8b156 --json           the articles most like one article
+  sco-reader ~/bulletins --flagged --html > clips.html  flagged articles as one HTML page
+  sco-reader --serve                                     read in a browser (this machine only)
 
 exit status: 0 ok, 1 no match (--search) or diagnostics (--check), 2 bad input
 """
@@ -81,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--markdown", action="store_true", help="print the articles as Markdown, one section per date")
     mode.add_argument("--html", action="store_true", help="print the articles as one self-contained HTML page")
     parser.add_argument("--search", metavar="QUERY", help="ranked matches for QUERY (with --json: as JSON)")
-    parser.add_argument("--limit", type=int, metavar="N", help="how many matches --search prints (default 10)")
+    parser.add_argument("--limit", type=int, metavar="N", help="how many matches --search (or --related) prints (default 10)")
+    parser.add_argument("--by", choices=("day", "week", "month"), help="count articles (or --search's matches) per period, with a bar; --json: the series")
+    parser.add_argument("--related", metavar="ID", help="the articles most like article ID (an id from --json), best first")
     parser.add_argument(
         "--encoding", default=DEFAULT_ENCODING, metavar="NAME", help="text encoding of the files (default utf-8)"
     )
@@ -119,7 +125,10 @@ class Options:
     def batch(self) -> bool:
         """Whether a non-interactive mode was asked for."""
         args = self.args
-        return bool(args.list or args.json or args.check or args.markdown or args.html or args.search is not None)
+        return bool(
+            args.list or args.json or args.check or args.markdown or args.html or args.by
+            or args.search is not None or args.related is not None
+        )
 
     @property
     def output(self) -> bool:
@@ -131,9 +140,15 @@ class Options:
 def parse_options(argv: Sequence[str]) -> Options:
     """Parse and check ``argv``: :class:`UsageError` or :class:`LoadError` on bad input."""
     args = build_parser().parse_args(list(argv))
+    if args.related is not None and (args.search is not None or args.by):
+        raise UsageError("--related lists one article's relatives: it takes no --search or --by")
+    if args.by and (args.list or args.markdown or args.html or args.check):
+        raise UsageError("--by prints counts per period (with --json: the series); it takes no --list, --markdown, --html or --check")
     if args.limit is not None:
-        if args.search is None:
-            raise UsageError("--limit goes with --search")
+        if args.search is None and args.related is None:
+            raise UsageError("--limit goes with --search or --related")
+        if args.by:
+            raise UsageError("--by counts every match: it takes no --limit")
         if args.limit < 1:
             raise UsageError("--limit must be at least 1")
     filters = args.unread or args.flagged or args.since or args.until
@@ -313,9 +328,16 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
     else:
         view_listed = view.is_listed
 
+    if args.by:
+        return _print_by(out, archive, reader, view_listed, args)
     matched = True
     chosen: Iterable[int]
-    if args.search is not None:
+    if args.related is not None:
+        index = _article_by_id(library, args.related)
+        engine = archive.search_engine()
+        chosen = [other for other, _ in engine.related(index, limit=args.limit or 10) if view_listed(other)]
+        matched = bool(chosen)
+    elif args.search is not None:
         limit = args.limit or 10
         engine = archive.search_engine()
         hits = engine.search(args.search, None if mode or in_range is not None else limit)
@@ -357,6 +379,46 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
         for problem in state.problems:  # a lock or a disk error kept marks from being saved
             err.write(f"sco-reader: {problem}\n")
     return EXIT_OK if matched else EXIT_NO_MATCH
+
+
+def _article_by_id(library: Library, wanted: str) -> int:
+    """The article whose id (as ``--json`` prints it: content key, ``~n`` for the n-th repeat) is ``wanted``."""
+    key, _, repeat = wanted.strip().partition("~")
+    try:
+        number = int(key, 16)
+    except ValueError:
+        raise UsageError(f"--related: not an article id: {wanted!r} (ids are as --json prints them)") from None
+    for index in sorted(library.with_keys([number])):
+        if index not in library.dead and library.id(index) == wanted.strip().lower():
+            return index
+    raise UsageError(f"--related: no article {wanted!r} in these bulletins")
+
+
+def _print_by(out: IO[str], archive: Archive, reader: Reader, listed, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """``--by day|week|month``: one period a line with its count and a bar (``--json``: the series)."""
+    from collections import Counter
+
+    from .trends import Tally, bucket, format_lines, series_json
+
+    library = archive.library
+    if args.search is not None:
+        indexes: Iterable[int] = (i for i in archive.search_engine().matching(args.search) if listed(i))
+    else:
+        indexes = (i for i in reader.view.listed() if listed(i))
+    counted = Counter(map(library.ordinals.__getitem__, indexes))
+    undated = counted.pop(0, 0)
+    first, last = reader.span()
+    series = bucket(Tally({date.fromordinal(o): n for o, n in counted.items()}, undated), args.by, first, last)
+    if args.json:
+        import json
+
+        out.write(json.dumps({"by": args.by, "query": args.search, "series": series_json(series), "undated": undated}, ensure_ascii=False) + "\n")
+    else:
+        for line in format_lines(series, 40):
+            out.write(line + "\n")
+        if undated:
+            out.write(f"undated  {undated:,}\n")
+    return EXIT_OK if series.total or undated else EXIT_NO_MATCH
 
 
 def _date_range(library: Library, since: str | None, until: str | None):  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Iterable, Iterator, Literal, Sequence
 
 from .dates import nearest_date, parse_date_spec
+from .days import DayCount
 from .library import Library
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class Marks:
         """Per article index: 1 when flagged."""
         self.unread = 0
         """How many listed articles are unread (kept up to date, never recounted)."""
+        self._day_unread: array | None = None
+        self._day_runs: object = None
         self.grow()
 
     def grow(self) -> range:
@@ -101,6 +104,29 @@ class Marks:
         else:
             flags.extend(map(keys.__contains__, library.keys[start:]))
 
+    def day_unread(self) -> array:
+        """Per date run of the library (:meth:`~sco_reader.library.Library.date_runs`): how many of its
+        articles are unread (counted once at C speed, then kept up to date mark by mark)."""
+        runs = self.library.date_runs()
+        if self._day_unread is None or self._day_runs is not runs:
+            order = self.library.chronological()
+            read_in_order = bytes(map(self.read.__getitem__, order))
+            self._day_unread = array("i", map(read_in_order.count, itertools.repeat(0), runs.starts, runs.stops))
+            self._day_runs = runs
+        return self._day_unread
+
+    def _count_day(self, indexes: Iterable[int], delta: int) -> None:
+        """Keep :meth:`day_unread` right after ``indexes`` turned read (-1) or unread (+1)."""
+        if self._day_unread is None or self._day_runs is not self.library.date_runs():
+            return
+        library = self.library
+        order, key = library.chronological(), library.sort_key
+        starts = self._day_runs.starts
+        for index in indexes:
+            at = bisect.bisect_left(order, key(index), key=key)
+            if at < len(order) and order[at] == index:
+                self._day_unread[bisect.bisect_right(starts, at) - 1] += delta
+
     def dropped(self, gone: Iterable[int]) -> None:
         """Articles that left the library (their file changed or went away)."""
         self.unread -= sum(1 for i in gone if i < len(self.read) and not self.read[i])
@@ -126,6 +152,7 @@ class Marks:
         for other in same:
             self.read[other] = read
         self.unread += -len(same) if read else len(same)
+        self._count_day(same, -1 if read else 1)
         if self.state is not None:
             self.state.set_read(self.library.key(index), read)
         return same
@@ -141,6 +168,7 @@ class Marks:
                 for other in same:
                     self.read[other] = 1
                 self.unread -= len(same)
+                self._count_day(same, -1)
                 changed.extend(same)
                 keys.append(self.library.key(index))
         if keys and self.state is not None:
@@ -737,6 +765,28 @@ class Reader:
         if wrapped:
             where = ("Back at the first match: " if step > 0 else "At the last match again: ") + where
         return index, where
+
+    def days(self) -> dict[date, DayCount]:
+        """Every date of the library with its articles and unread ones (the calendar's data).
+
+        One entry per date, not per article: it costs the dates (a decade: ~3,650), the unread
+        counts being kept up to date as marks change.
+        """
+        runs = self.library.date_runs()
+        unread = self.marks.day_unread()
+        return {
+            runs.date(k): DayCount(runs.stops[k] - runs.starts[k], unread[k])  # type: ignore[misc]
+            for k in range(len(runs))
+            if runs.ordinals[k]
+        }
+
+    def span(self) -> tuple[date | None, date | None]:
+        """The first and last dates of the library."""
+        ordinals = self.library.date_runs().ordinals  # ascending, the undated run (0) last
+        dated = ordinals[: len(ordinals) - 1] if len(ordinals) and ordinals[-1] == 0 else ordinals
+        if not len(dated):
+            return None, None
+        return date.fromordinal(dated[0]), date.fromordinal(dated[-1])
 
     def grew(self) -> range:
         """The library gained articles: marks and view take them in (the cursor stays)."""
