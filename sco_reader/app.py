@@ -29,6 +29,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Footer, Static
 
+from . import settings
 from .archive import Archive, Changes, FileResult, Known, Plan, known_files, plan_inputs, read_change
 from .loader import LoadError, pretty_path
 from .reader import Reader, day_label
@@ -209,6 +210,10 @@ class ReaderApp(App[None]):
             # The store reports once when it cannot save (a lock, a disk error) and once when it can
             # again, possibly from its writer thread: the notice is shown on this one.
             self.state.on_problem = self._state_problem
+        saved_theme = settings.load().get("theme")
+        if isinstance(saved_theme, str) and saved_theme in self.available_themes:
+            self.theme = saved_theme
+        self.watch(self, "theme", self._remember_theme, init=False)
         self.timeline.show(self.reader.view)
         self._update_timeline_title()
         self.reader.show()
@@ -225,6 +230,10 @@ class ReaderApp(App[None]):
             self._start_sync(strict=True)
         else:
             self._loading_finished()
+
+    def _remember_theme(self, theme: str) -> None:
+        """A theme chosen in the palette is kept for the next start."""
+        settings.save({"theme": theme})
 
     def _state_problem(self, message: str) -> None:
         if threading.get_ident() == self._thread_id:

@@ -80,7 +80,13 @@ async def capture(scenario: Scenario) -> str:
 
 def main() -> int:
     """Write every scenario's SVG to ``screenshots/``."""
+    import tempfile
+
     os.chdir(ROOT)
+    scratch = tempfile.mkdtemp(prefix="sco-screenshots-")
+    # The pictures never depend on this machine's preferences or index cache.
+    os.environ["SCO_READER_CONFIG"] = os.path.join(scratch, "settings.json")
+    os.environ["SCO_READER_CACHE"] = os.path.join(scratch, "cache")
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
     for scenario in SCENARIOS:
