@@ -274,6 +274,7 @@ def test_pure_modules_never_import_textual() -> None:
     pure = [
         "sco_reader.model", "sco_reader.loader", "sco_reader.library", "sco_reader.archive", "sco_reader.reader",
         "sco_reader.dates", "sco_reader.sanitize", "sco_reader.state", "sco_reader.search", "sco_reader.cli",
+        "sco_reader.export", "sco_reader.trends", "sco_reader.days", "sco_reader.settings", "sco_reader.errors",
     ]
     code = (
         f"import importlib, sys\nfor name in {pure!r}: importlib.import_module(name)\n"
