@@ -23,16 +23,13 @@ from .archive import Archive, cache_root
 from .dates import date_bounds
 from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, check_inputs, scan
 from .reader import Reader
-from .errors import UserError
+from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK, UsageError, UserError
 
 if TYPE_CHECKING:
     from .app import ReaderApp
     from .library import Library
     from .state import ReadingState
 
-EXIT_OK = 0
-EXIT_NO_MATCH = 1
-EXIT_BAD_INPUT = 2
 
 SYNC_LOAD_BYTES = 4 * 1024 * 1024
 """Inputs up to this size are read before the app starts; larger ones in a worker, the screen already up."""
@@ -53,10 +50,6 @@ examples:
 
 exit status: 0 ok, 1 no match (--search) or diagnostics (--check), 2 bad input
 """
-
-
-class UsageError(UserError):
-    """Bad command line; ``str()`` is the one-line message."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -463,9 +456,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         options = parse_options(argv)
         if options.args.serve or options.args.host is not None or options.args.port is not None:
-            from .serve import run_serve
+            from .serve import INSTALL_HINT, serve_settings
 
-            return run_serve(options)
+            settings = serve_settings(options.args)
+            try:
+                from .serve_http import run_serve
+            except ImportError as error:
+                raise UsageError(f"--serve needs textual-serve ({error.name or error} is missing): {INSTALL_HINT}") from None
+            return run_serve(settings)
         if not options.batch and not sys.stdout.isatty() and "TEXTUAL_DRIVER" not in os.environ:
             # Not a terminal (a file, a pipe): print the timeline, as git and ls adapt, never the full-screen UI
             # (unless a driver of another kind, such as textual-serve's web driver, draws the screen).
