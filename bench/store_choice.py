@@ -564,7 +564,9 @@ class Tantivy(Store):
 
         path.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(self.schema(), str(path))
-        writer = index.writer(heap_size=256_000_000, num_threads=2)
+        # One indexing thread: documents keep input order inside a segment, so equal scores
+        # tie-break the same way at every build (with two threads, hit@3 moved between builds).
+        writer = index.writer(heap_size=256_000_000, num_threads=1)
         start = time.perf_counter()
         for doc in self.documents(articles):
             writer.add_document(doc)
@@ -1208,7 +1210,8 @@ def fmt(value: Any, spec: str = ".2f", unit: str = "") -> str:
 def table(results: dict[str, Any]) -> str:
     lines: list[str] = []
     for archive, rows in results["archives"].items():
-        lines.append(f"\n#### {archive}: {rows.get('_articles', '?'):,} articles\n")
+        load = f" (1-minute load average {rows['_load_before']:.1f} before, {rows['_load_after']:.1f} after, on {os.cpu_count()} cores)" if "_load_before" in rows else ""
+        lines.append(f"\n#### {archive}: {rows.get('_articles', '?'):,} articles{load}\n")
         lines.append("| candidate | build s | size MB | cold open + 1 query s (process wall s) | p50 ms | p95 ms | max ms "
                      "| p50 / p95 ms with highlight spans | build peak RSS MB | query process peak RSS MB | store RSS MB | replace 1 file s |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -1327,7 +1330,7 @@ def main(argv: list[str] | None = None) -> int:
         results["tantivy"] = version("tantivy")
     skipped = {n: {"skipped": f"package {STORES[n]().needs!r} not installed"} for n in names if n not in available}
     for a, archive in enumerate(args.archive):
-        rows: dict[str, Any] = {}
+        rows: dict[str, Any] = {"_load_before": os.getloadavg()[0]}
         for name in names:
             if name in skipped:
                 rows[name] = skipped[name]
@@ -1355,6 +1358,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows[name] = row
             finally:
                 shutil.rmtree(work, ignore_errors=True)
+        rows["_load_after"] = os.getloadavg()[0]
         results["archives"][str(archive)] = rows
     if not args.no_probes:
         for name in names:
@@ -1376,11 +1380,15 @@ def main(argv: list[str] | None = None) -> int:
     body = table(results)
     json_path = args.out.with_suffix(".json")
     previous: dict[str, Any] = json.loads(json_path.read_text()) if json_path.exists() else {}
-    if previous:  # a run on one archive (or without probes) keeps the other numbers
-        results["archives"] = {**previous.get("archives", {}), **results["archives"]}
-        for key in ("relevance", "probes", "native_folding"):
-            if not results.get(key) and previous.get(key):
-                results[key] = previous[key]
+    if previous:  # a run on some archives or candidates (or without probes) keeps the other numbers
+        archives = previous.get("archives", {})
+        for archive, rows in results["archives"].items():
+            archives[archive] = {**archives.get(archive, {}), **rows}
+        results["archives"] = archives
+        for key in ("relevance", "probes"):
+            results[key] = {**previous.get(key, {}), **results[key]}
+        if not results.get("native_folding") and previous.get("native_folding"):
+            results["native_folding"] = previous["native_folding"]
         body = table(results)
     json_path.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     write_markdown(args.out.with_suffix(".md"), body, header)
