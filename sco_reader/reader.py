@@ -232,6 +232,8 @@ class View:
         """How many articles it lists."""
         self._cursor_row = -1
         self._unread_cache: dict[int, int] = {}
+        self._layouts: dict[bool, tuple[_Groups, array, int, int, dict[int, int]]] = {}
+        """Both orders' layouts of the current rows (cleared when the rows change)."""
         self.rebuild()
 
     # --- building ----------------------------------------------------------------------
@@ -248,6 +250,7 @@ class View:
         else:
             selector = bytes(map(self._listed.__getitem__, order))
             self._positions = array("i", itertools.compress(range(len(order)), selector))
+        self._layouts.clear()
         self._layout()
         target = self.current if keep is None else keep
         self.current = None
@@ -258,6 +261,12 @@ class View:
             self._set_cursor(self._first_entry_row(0))
 
     def _layout(self) -> None:
+        """Lay the listed positions out as groups and rows in the current order (each order laid out
+        once per rebuild: toggling back and forth costs nothing)."""
+        laid = self._layouts.get(self.newest_first)
+        if laid is not None:
+            self._groups, self._group_of_run, self.rows, self.entries, self._unread_cache = laid
+            return
         runs = self.library.date_runs()
         starts, stops = runs.starts, runs.stops
         positions = self._positions
@@ -292,7 +301,8 @@ class View:
             group_of_run[run] = g
         self._groups = groups
         self._group_of_run = group_of_run
-        self._unread_cache.clear()
+        self._unread_cache = {}
+        self._layouts[self.newest_first] = (groups, group_of_run, self.rows, self.entries, self._unread_cache)
 
     def _extend_listed(self) -> None:
         """New articles join a filter they match (the snapshot covers the articles it saw)."""
@@ -421,6 +431,9 @@ class View:
     def marks_changed(self, indexes: Iterable[int]) -> list[int]:
         """Forget cached counts for the articles' groups; their rows and their headings' rows."""
         rows: list[int] = []
+        for laid in self._layouts.values():  # the other order's counts: recounted when it is shown again
+            if laid[4] is not self._unread_cache:
+                laid[4].clear()
         for index in indexes:
             row = self.row_of(index)
             if row is None:
