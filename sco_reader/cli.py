@@ -290,7 +290,8 @@ def _plural(count: int, word: str) -> str:
 def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
     """``--list``, ``--json``, ``--search`` and ``--check``: read, print, return the exit status."""
     args = options.args
-    archive = open_archive(options)
+    # --check reads every file again, whatever an index holds.
+    archive = Archive.open(options.inputs, options.encoding, None) if args.check else open_archive(options)
     refresh(archive, options, err)
     library = archive.library
     if args.check:

@@ -298,3 +298,33 @@ def test_files_the_index_no_longer_names_are_removed_once_old(tmp_path: Path, ar
     assert not old_segment.exists() and not old_texts.exists()
     assert fresh_segment.exists()  # maybe another process is about to name it
     assert Archive.open([archive_dir], root=cache).loaded
+
+
+def test_an_index_of_another_format_is_rebuilt(tmp_path: Path, archive_dir: Path) -> None:
+    from sco_reader.archive import read_index, write_index
+
+    cache = tmp_path / "cache"
+    open_archive([archive_dir], cache)
+    index = index_dir(cache, [archive_dir], "utf-8") / "index.bin"
+    meta, arrays = read_index(index)
+    from array import array
+
+    write_index(index, {**meta, "format": 999}, {k: v if isinstance(v, bytes) else array(v.format, v) for k, v in arrays.items()})  # type: ignore[union-attr]
+    archive = Archive.open([archive_dir], root=cache)
+    assert not archive.loaded and "format 999" in archive.warnings[0]
+
+
+def test_cache_options_on_the_command_line(tmp_path: Path, archive_dir: Path) -> None:
+    from .test_cli import run
+
+    env_cache = tmp_path / "env-cache"
+    run("--list", "--no-state", "--no-cache", str(archive_dir), env={"SCO_READER_CACHE": str(env_cache)})
+    assert not env_cache.exists()  # --no-cache stores nothing
+    run("--list", "--no-state", str(archive_dir), env={"SCO_READER_CACHE": str(env_cache)})
+    assert list(env_cache.rglob("index.bin"))  # the environment names the cache
+    chosen = tmp_path / "chosen"
+    run("--list", "--no-state", "--cache", str(chosen), str(archive_dir), env={"SCO_READER_CACHE": str(env_cache)})
+    assert list(chosen.rglob("index.bin"))  # --cache wins
+    check_cache = tmp_path / "check-cache"
+    result = run("--check", str(archive_dir), env={"SCO_READER_CACHE": str(check_cache)})
+    assert result.returncode == 0 and not check_cache.exists()  # --check reads every file, stores nothing
