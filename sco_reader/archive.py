@@ -1002,6 +1002,8 @@ def write_index(path: Path, meta: dict[str, object], arrays: dict[str, array | b
     chunks: list[bytes | memoryview] = []
     offset = 0
     for name, values in arrays.items():
+        if isinstance(values, memoryview) and values.format != "B":
+            values = array(values.format, values)  # a typed view of a stored index: keep its type
         data = memoryview(values).cast("B") if isinstance(values, array) else memoryview(values)
         typecode = values.typecode if isinstance(values, array) else "bytes"
         toc[name] = [typecode, offset, len(data)]
