@@ -186,6 +186,7 @@ class ReaderApp(App[None]):
         self._highlight_query = ""
         self._resumed = False
         self._sidebar_wanted: bool | None = None
+        self._days: tuple[object, object] | None = None
         self.shown_problems = 0
         """How many of the state store's problems the screen showed (the rest go to stderr at exit)."""
 
@@ -363,8 +364,15 @@ class ReaderApp(App[None]):
         self._update_title()
         self._resume()
         self._save_index()
+        self._count_days()
         # Index for search once the screen is up: the worker shares the GIL with the UI.
         self.set_timer(0.5, self._build_engine)
+
+    @work(thread=True, exclusive=True, group="days", exit_on_error=False)
+    def _count_days(self) -> None:
+        """Count each date's unread articles for the calendar before it is asked for (a worker: a tenth of a
+        second at a million articles)."""
+        self.reader.marks.count_days_ahead()
 
     def _save_index(self) -> None:
         job = self.archive.save_job()
@@ -708,7 +716,7 @@ class ReaderApp(App[None]):
         """The go-to-date dialog: type a date, or move in the month calendar beside it."""
         from .screens import GotoDateScreen
 
-        self.push_screen(GotoDateScreen(self.goto_date, self.reader.days(), today=date.today(), current=self._current_date()), self._tell)
+        self.push_screen(GotoDateScreen(self.goto_date, self._day_map(), today=date.today(), current=self._current_date()), self._tell)
 
     def action_year_view(self) -> None:
         """Every day of the archive as a grid of years; Enter jumps to the day."""
@@ -718,7 +726,16 @@ class ReaderApp(App[None]):
             if day is not None:
                 self._tell(self.goto_date(day.isoformat())[1])
 
-        self.push_screen(YearScreen(self.reader.days(), today=date.today(), current=self._current_date()), done)
+        self.push_screen(YearScreen(self._day_map(), today=date.today(), current=self._current_date()), done)
+
+    def _day_map(self):  # type: ignore[no-untyped-def]
+        """The calendars' data, indexed once per set of dates (its unread counts follow the marks)."""
+        from .days import DayMap
+
+        runs = self.library.date_runs()
+        if self._days is None or self._days[0] is not runs:
+            self._days = (runs, DayMap.build(self.reader.days()))
+        return self._days[1]
 
     def _current_date(self) -> date | None:
         return self.library.date(self.reader.opened) if self.reader.opened is not None else None

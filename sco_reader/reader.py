@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Literal, Sequence
 
 from .dates import nearest_date, parse_date_spec
 from .days import DayCount
-from .library import Library
+from .library import Library, Runs
 
 if TYPE_CHECKING:
     from .state import ReadingState
@@ -76,11 +76,15 @@ class Marks:
         """How many listed articles are unread (kept up to date, never recounted)."""
         self._day_unread: array | None = None
         self._day_runs: object = None
+        self._day_counts: dict[date, DayCount] | None = None
+        self.version = 0
+        """Counts every change of marks (a count made meanwhile in another thread is dropped)."""
         self.grow()
 
     def grow(self) -> range:
         """Take in articles the library gained since; returns their indexes."""
         start = len(self.read)
+        self.version += 1
         self._extend(self.read, self._read_keys, start)
         self._extend(self.flagged, self._flagged_keys, start)
         added = range(start, len(self.read))
@@ -109,11 +113,40 @@ class Marks:
         articles are unread (counted once at C speed, then kept up to date mark by mark)."""
         runs = self.library.date_runs()
         if self._day_unread is None or self._day_runs is not runs:
-            order = self.library.chronological()
-            read_in_order = bytes(map(self.read.__getitem__, order))
-            self._day_unread = array("i", map(read_in_order.count, itertools.repeat(0), runs.starts, runs.stops))
+            self._day_unread, self._day_counts = self._count_days(runs), None
             self._day_runs = runs
         return self._day_unread
+
+    def _count_days(self, runs: Runs) -> array:
+        read_in_order = bytes(map(self.read.__getitem__, self.library.chronological()))
+        return array("i", map(read_in_order.count, itertools.repeat(0), runs.starts, runs.stops))
+
+    def day_counts(self) -> dict[date, DayCount]:
+        """Every date with its articles and unread ones (the calendar's data), kept up to date as marks change."""
+        unread = self.day_unread()
+        if self._day_counts is None:
+            runs = self._day_runs
+            assert isinstance(runs, Runs)
+            self._day_counts = {
+                runs.date(k): DayCount(runs.stops[k] - runs.starts[k], unread[k])  # type: ignore[misc]
+                for k in range(len(runs))
+                if runs.ordinals[k]
+            }
+        return self._day_counts
+
+    def count_days_ahead(self) -> None:
+        """Count :meth:`day_counts` now (from a worker thread: a million articles take a tenth of a second),
+        so the calendar opens at once; the count is dropped if a mark changed meanwhile."""
+        version = self.version
+        runs = self.library.date_runs()
+        unread = self._count_days(runs)
+        counts = {
+            runs.date(k): DayCount(runs.stops[k] - runs.starts[k], unread[k])  # type: ignore[misc]
+            for k in range(len(runs))
+            if runs.ordinals[k]
+        }
+        if version == self.version and runs is self.library.date_runs():
+            self._day_runs, self._day_unread, self._day_counts = runs, unread, counts
 
     def _count_day(self, indexes: Iterable[int], delta: int) -> None:
         """Keep :meth:`day_unread` right after ``indexes`` turned read (-1) or unread (+1)."""
@@ -121,11 +154,17 @@ class Marks:
             return
         library = self.library
         order, key = library.chronological(), library.sort_key
-        starts = self._day_runs.starts
+        runs = self._day_runs
+        starts = runs.starts  # type: ignore[attr-defined]
         for index in indexes:
             at = bisect.bisect_left(order, key(index), key=key)
             if at < len(order) and order[at] == index:
-                self._day_unread[bisect.bisect_right(starts, at) - 1] += delta
+                run = bisect.bisect_right(starts, at) - 1
+                self._day_unread[run] += delta
+                if self._day_counts is not None and runs.ordinals[run]:  # type: ignore[attr-defined]
+                    day = runs.date(run)  # type: ignore[attr-defined]
+                    before = self._day_counts[day]
+                    self._day_counts[day] = DayCount(before.articles, before.unread + delta)
 
     def dropped(self, gone: Iterable[int]) -> None:
         """Articles that left the library (their file changed or went away)."""
@@ -149,6 +188,7 @@ class Marks:
             self._read_keys.add(key)
         else:
             self._read_keys.discard(key)
+        self.version += 1
         for other in same:
             self.read[other] = read
         self.unread += -len(same) if read else len(same)
@@ -163,6 +203,7 @@ class Marks:
         keys: list[str] = []
         for index in indexes:
             if not self.read[index]:
+                self.version += 1
                 same = self.library.same_key(index)
                 self._read_keys.add(self.library.keys[index])
                 for other in same:
@@ -782,16 +823,10 @@ class Reader:
     def days(self) -> dict[date, DayCount]:
         """Every date of the library with its articles and unread ones (the calendar's data).
 
-        One entry per date, not per article: it costs the dates (a decade: ~3,650), the unread
-        counts being kept up to date as marks change.
+        One entry per date, not per article, kept up to date as marks change: opening the calendar
+        costs the dates, not the articles.
         """
-        runs = self.library.date_runs()
-        unread = self.marks.day_unread()
-        return {
-            runs.date(k): DayCount(runs.stops[k] - runs.starts[k], unread[k])  # type: ignore[misc]
-            for k in range(len(runs))
-            if runs.ordinals[k]
-        }
+        return self.marks.day_counts()
 
     def span(self) -> tuple[date | None, date | None]:
         """The first and last dates of the library."""
