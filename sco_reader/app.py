@@ -732,9 +732,9 @@ class ReaderApp(App[None]):
         """The calendars' data, indexed once per set of dates (its unread counts follow the marks)."""
         from .days import DayMap
 
-        runs = self.library.date_runs()
-        if self._days is None or self._days[0] is not runs:
-            self._days = (runs, DayMap.build(self.reader.days()))
+        days = self.reader.days()  # the same mapping until the dates change: marks update it in place
+        if self._days is None or self._days[0] is not days:
+            self._days = (days, DayMap.build(days))
         return self._days[1]
 
     def _current_date(self) -> date | None:
