@@ -32,6 +32,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from . import settings
 from .archive import Archive, Changes, FileResult, Known, Plan, known_files, plan_inputs, read_change
 from .follow import Batch, FollowPass, Gate, PassReport, Unreadable, Unseen, Watcher, WatchTargets, poll_interval, present_inputs
 from .loader import LoadError, pretty_path
@@ -119,6 +120,8 @@ class ReaderApp(App[None]):
         Binding("G,end", "last_article", "Last", show=False, tooltip="Last article"),
         Binding("d", "goto_date", "Date", tooltip="Go to a date: 2024-07-04, 04.07.2024, 04.07, 4 Jul, today, -2d"),
         Binding("slash", "search", "Search", key_display="/", tooltip="Fuzzy search headlines and text"),
+        Binding("t", "trends", "Trends", show=False, tooltip="Chart the last search's matches (or a query) per day, week or month"),
+        Binding("r", "related", "Related", show=False, tooltip="The ten articles most like this one (n / N step through them)"),
         Binding("n", "next_hit", "Next hit", show=False, tooltip="Next match of the last search"),
         Binding("N", "previous_hit", "Prev hit", show=False, tooltip="Previous match of the last search"),
         Binding("o", "toggle_order", "Order", tooltip="Toggle oldest-first / newest-first"),
@@ -197,6 +200,7 @@ class ReaderApp(App[None]):
         self._highlight_query = ""
         self._resumed = False
         self._sidebar_wanted: bool | None = None
+        self._days: tuple[object, object] | None = None
         self.shown_problems = 0
         """How many of the state store's problems the screen showed (the rest go to stderr at exit)."""
         self.follow = follow
@@ -243,6 +247,10 @@ class ReaderApp(App[None]):
             # The store reports once when it cannot save (a lock, a disk error) and once when it can
             # again, possibly from its writer thread: the notice is shown on this one.
             self.state.on_problem = self._state_problem
+        saved_theme = settings.load().get("theme")
+        if isinstance(saved_theme, str) and saved_theme in self.available_themes:
+            self.theme = saved_theme
+        self.watch(self, "theme", self._remember_theme, init=False)
         self.timeline.show(self.reader.view)
         self._update_timeline_title()
         self.reader.show()
@@ -259,6 +267,10 @@ class ReaderApp(App[None]):
             self._start_sync(strict=True)
         else:
             self._loading_finished()
+
+    def _remember_theme(self, theme: str) -> None:
+        """A theme chosen in the palette is kept for the next start."""
+        settings.save({"theme": theme})
 
     def _state_problem(self, message: str) -> None:
         if threading.get_ident() == self._thread_id:
@@ -432,9 +444,16 @@ class ReaderApp(App[None]):
         self._update_title()
         self._resume()
         self._save_index()
+        self._count_days()
         # Index for search once the screen is up: the worker shares the GIL with the UI.
         self.set_timer(0.5, self._build_engine)
         self._start_following()
+
+    @work(thread=True, exclusive=True, group="days", exit_on_error=False)
+    def _count_days(self) -> None:
+        """Count each date's unread articles for the calendar before it is asked for (a worker: a tenth of a
+        second at a million articles)."""
+        self.reader.marks.count_days_ahead()
 
     def _save_index(self) -> None:
         if self._saving:  # one save at a time: a second, prepared before the first is taken in, would find the
@@ -912,7 +931,10 @@ class ReaderApp(App[None]):
             ("Show only flagged articles (toggle)", lambda: self.action_filter("flagged"), "F"),
             ("Search", self.action_search, "/"),
             ("Export what is shown (Markdown or HTML)…", self.action_export, "e"),
-            ("Go to date…", self.action_goto_date, "d"),
+            ("Go to date… (calendar)", self.action_goto_date, "d"),
+            ("Year view: every day of the archive", self.action_year_view, ""),
+            ("Trends: matches per day, week or month…", self.action_trends, "t"),
+            ("Related articles", self.action_related, "r"),
             ("Keys (help)", self.action_help, "?"),
         ]
         for when, count in self.reader.view.dates():
@@ -956,13 +978,36 @@ class ReaderApp(App[None]):
     # --- go to date ---------------------------------------------------------------------------
 
     def action_goto_date(self) -> None:
-        def done(news: str | None) -> None:
-            if news:
-                self.notify(news, timeout=5, markup=False)
-
+        """The go-to-date dialog: type a date, or move in the month calendar beside it."""
         from .screens import GotoDateScreen
 
-        self.push_screen(GotoDateScreen(self.goto_date), done)
+        self.push_screen(GotoDateScreen(self.goto_date, self._day_map(), today=date.today(), current=self._current_date()), self._tell)
+
+    def action_year_view(self) -> None:
+        """Every day of the archive as a grid of years; Enter jumps to the day."""
+        from .screens import YearScreen
+
+        def done(day: date | None) -> None:
+            if day is not None:
+                self._tell(self.goto_date(day.isoformat())[1])
+
+        self.push_screen(YearScreen(self._day_map(), today=date.today(), current=self._current_date()), done)
+
+    def _day_map(self):  # type: ignore[no-untyped-def]
+        """The calendars' data, indexed once per set of dates (its unread counts follow the marks)."""
+        from .days import DayMap
+
+        days = self.reader.days()  # the same mapping until the dates change: marks update it in place
+        if self._days is None or self._days[0] is not days:
+            self._days = (days, DayMap.build(days))
+        return self._days[1]
+
+    def _current_date(self) -> date | None:
+        return self.library.date(self.reader.opened) if self.reader.opened is not None else None
+
+    def _tell(self, news: str | None) -> None:
+        if news:
+            self.notify(news, timeout=5, markup=False)
 
     def goto_date(self, typed: str) -> tuple[bool, str]:
         """Jump to the date the user typed, or the nearest one listed: ``(ok, what happened / why not)``."""
@@ -975,6 +1020,84 @@ class ReaderApp(App[None]):
         """Open the first article of ``when`` (command palette)."""
         if self.reader.jump_to_date(when):
             self._moved(self.reader.open())
+
+    # --- trends and related articles ------------------------------------------------------------
+
+    def tally(self, query: str):  # type: ignore[no-untyped-def]
+        """The articles matching ``query``, counted per day (thread-safe: the trend chart recounts in a worker)."""
+        from collections import Counter
+
+        from .trends import Tally
+
+        if not query.strip():
+            return Tally({})
+        with self._engine_lock:
+            matches = self._ready_engine().matching(query)
+        ordinals = self.library.ordinals
+        counted = Counter(map(ordinals.__getitem__, matches))
+        undated = counted.pop(0, 0)
+        return Tally({date.fromordinal(o): n for o, n in counted.items()}, undated)
+
+    def action_trends(self) -> None:
+        """A bar chart of the last search's matches (or a query typed there) across the archive's span."""
+        from .screens import TrendScreen
+
+        query = self.reader.hits.query
+        first, last = self.reader.span()
+
+        def done(period: tuple[date, date] | None) -> None:
+            if period is not None:
+                self._open_period(screen.query_text, *period)
+
+        screen = TrendScreen(self.tally(query), query, first=first, last=last, recount=self.tally)
+        self.push_screen(screen, done)
+
+    def _open_period(self, query: str, start: date, end: date) -> None:
+        """Open the best-ranked hit of ``query`` dated in ``[start, end]``, else its earliest match there."""
+        low, high = start.toordinal(), end.toordinal()
+        ordinals = self.library.ordinals
+        if query == self.reader.hits.query:
+            ranked = [i for i in self.reader.hits.indexes if low <= ordinals[i] <= high]
+            if ranked:
+                self._highlight_query = query
+                self._reveal_and_open(ranked[0])
+                return
+        with self._engine_lock:
+            matches = self._ready_engine().matching(query)
+        inside = [i for i in matches if low <= ordinals[i] <= high]
+        if not inside:
+            self.notify("No match in that period", timeout=3)
+            return
+        self._highlight_query = query
+        self._reveal_and_open(min(inside, key=self.library.sort_key))
+
+    def action_related(self) -> None:
+        """The ten articles most like the one being read, opened like search results."""
+        from .screens import RelatedScreen
+
+        index = self.reader.opened
+        if index is None:
+            return
+        with self._engine_lock:
+            related = self._ready_engine().related(index, limit=10)
+        library = self.library
+        rows = []
+        for other, _score in related:
+            when = library.date(other)
+            line = Text.assemble((f"{when.isoformat() if when else 'undated':<10} ", "dim"), no_wrap=True, overflow="ellipsis")
+            line.append_text(Text(library.headline(other) or "(no headline)"))
+            rows.append((other, line))
+        title = Text.assemble("Related to: ", (library.headline(index), "bold"), no_wrap=True, overflow="ellipsis")
+        query = f"related: {library.headline(index)}"
+
+        def done(chosen: int | None) -> None:
+            self.reader.hits.replace(query, [other for other, _ in related], complete=len(related))
+            self._highlight_query = ""
+            if chosen is not None:
+                self.reader.hits.choose(chosen)
+                self._reveal_and_open(chosen)
+
+        self.push_screen(RelatedScreen(title, rows), done)
 
     # --- search ----------------------------------------------------------------------------------
 

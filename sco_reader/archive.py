@@ -468,6 +468,14 @@ class SaveJob:
     error: str | None = None
     """After :meth:`run`: why nothing was saved (``None``: saved)."""
 
+    def _collect_garbage(self) -> None:
+        """Remove what the new index no longer names (a reader that still maps it keeps its pages)."""
+        for path in _garbage(self.directory, self.meta, time.time()):
+            try:
+                path.unlink()
+            except OSError:
+                continue
+
     def run(self) -> bool:
         """Write the texts and the index (takes the directory's lock without waiting); never raises."""
         try:
@@ -483,12 +491,36 @@ class SaveJob:
                 self.written = [store.write(offsets, texts) for store, offsets, texts in self.stores]
                 self.arrays["head_off"], self.arrays["body_off"] = self.written
                 write_index(self.directory / "index.bin", self.meta, self.arrays)
+                self._collect_garbage()
                 return True
             finally:
                 os.close(lock)  # closing releases the flock
         except OSError as error:
             self.error = f"cannot write the index cache at {self.directory} ({error.strerror or error}); working without it"
             return False
+
+
+GARBAGE_AGE = 600
+"""Seconds a file the index no longer names is kept (another process may be about to name it)."""
+
+
+def _garbage(directory: Path, meta: dict[str, object], now: float) -> list[Path]:
+    """Files of ``directory`` that the index ``meta`` describes no longer: texts of other builds, search
+    segments it does not list, left-over temporary files; only those older than :data:`GARBAGE_AGE`."""
+    build = str(meta.get("build", ""))
+    kept = {"index.bin", "lock", f"headlines-{build}.txt", f"bodies-{build}.txt"}
+    kept.update(str(entry.get("file")) for entry in (meta.get("search") or {}).get("segments", ()))  # type: ignore[union-attr]
+    found = []
+    for path in directory.iterdir():
+        name = path.name
+        ours = name.startswith(("headlines-", "bodies-", "search-")) or name.endswith(".tmp")
+        if ours and name not in kept:
+            try:
+                if now - path.stat().st_mtime > GARBAGE_AGE:
+                    found.append(path)
+            except OSError:
+                continue
+    return found
 
 
 def _lock(directory: Path) -> int | None:
@@ -980,6 +1012,8 @@ def write_index(path: Path, meta: dict[str, object], arrays: dict[str, array | b
     chunks: list[bytes | memoryview] = []
     offset = 0
     for name, values in arrays.items():
+        if isinstance(values, memoryview) and values.format != "B":
+            values = array(values.format, values)  # a typed view of a stored index: keep its type
         data = memoryview(values).cast("B") if isinstance(values, array) else memoryview(values)
         typecode = values.typecode if isinstance(values, array) else "bytes"
         toc[name] = [typecode, offset, len(data)]

@@ -24,16 +24,13 @@ from .archive import Archive, cache_root
 from .dates import date_bounds
 from .loader import DEFAULT_ENCODING, LoadError, bundled_seeds, check_encoding, check_inputs, scan
 from .reader import Reader
-from .errors import UserError
+from .errors import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK, UsageError, UserError
 
 if TYPE_CHECKING:
     from .app import ReaderApp
     from .library import Library
     from .state import ReadingState
 
-EXIT_OK = 0
-EXIT_NO_MATCH = 1
-EXIT_BAD_INPUT = 2
 
 SYNC_LOAD_BYTES = 4 * 1024 * 1024
 """Inputs up to this size are read before the app starts; larger ones in a worker, the screen already up."""
@@ -48,13 +45,13 @@ examples:
   sco-reader --check archive/         report anomalies as file:line: level: message
   sco-reader --list --follow ~/inbox  timeline, then each new article as it arrives (Ctrl+C ends)
   sco-reader --encoding cp1251 old.txt
+  sco-reader ~/bulletins --search belarus --by month    matches per month, with bars
+  sco-reader --related 9f71f0bf7ef8b156 --json           the articles most like one article
+  sco-reader ~/bulletins --flagged --html > clips.html  flagged articles as one HTML page
+  sco-reader --serve                                     read in a browser (this machine only)
 
 exit status: 0 ok, 1 no match (--search) or diagnostics (--check), 2 bad input
 """
-
-
-class UsageError(UserError):
-    """Bad command line; ``str()`` is the one-line message."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--markdown", action="store_true", help="print the articles as Markdown, one section per date")
     mode.add_argument("--html", action="store_true", help="print the articles as one self-contained HTML page")
     parser.add_argument("--search", metavar="QUERY", help="ranked matches for QUERY (with --json: as JSON)")
-    parser.add_argument("--limit", type=int, metavar="N", help="how many matches --search prints (default 10)")
+    parser.add_argument("--limit", type=int, metavar="N", help="how many matches --search (or --related) prints (default 10)")
+    parser.add_argument("--by", choices=("day", "week", "month"), help="count articles (or --search's matches) per period, with a bar; --json: the series")
+    parser.add_argument("--related", metavar="ID", help="the articles most like article ID (an id from --json), best first")
     parser.add_argument(
         "--encoding", default=DEFAULT_ENCODING, metavar="NAME", help="text encoding of the files (default utf-8)"
     )
@@ -128,7 +127,10 @@ class Options:
     def batch(self) -> bool:
         """Whether a non-interactive mode was asked for."""
         args = self.args
-        return bool(args.list or args.json or args.check or args.markdown or args.html or args.search is not None)
+        return bool(
+            args.list or args.json or args.check or args.markdown or args.html or args.by
+            or args.search is not None or args.related is not None
+        )
 
     @property
     def output(self) -> bool:
@@ -140,9 +142,15 @@ class Options:
 def parse_options(argv: Sequence[str]) -> Options:
     """Parse and check ``argv``: :class:`UsageError` or :class:`LoadError` on bad input."""
     args = build_parser().parse_args(list(argv))
+    if args.related is not None and (args.search is not None or args.by):
+        raise UsageError("--related lists one article's relatives: it takes no --search or --by")
+    if args.by and (args.list or args.markdown or args.html or args.check):
+        raise UsageError("--by prints counts per period (with --json: the series); it takes no --list, --markdown, --html or --check")
     if args.limit is not None:
-        if args.search is None:
-            raise UsageError("--limit goes with --search")
+        if args.search is None and args.related is None:
+            raise UsageError("--limit goes with --search or --related")
+        if args.by:
+            raise UsageError("--by counts every match: it takes no --limit")
         if args.limit < 1:
             raise UsageError("--limit must be at least 1")
     filters = args.unread or args.flagged or args.since or args.until
@@ -150,8 +158,8 @@ def parse_options(argv: Sequence[str]) -> Options:
         raise UsageError("--check reports every file's diagnostics: it takes no --search, --unread, --flagged, --from or --to")
     if filters and args.search is None and not (args.list or args.json or args.markdown or args.html):
         raise UsageError("--unread, --flagged, --from and --to go with --list, --json, --markdown, --html or --search")
-    if args.follow and (args.json or args.check or args.markdown or args.html or args.search is not None):
-        raise UsageError("--follow goes with --list or the reader, not with --json, --check, --markdown, --html or --search")
+    if args.follow and (args.json or args.check or args.markdown or args.html or args.by or args.search is not None or args.related is not None):
+        raise UsageError("--follow goes with --list or the reader, not with --json, --check, --markdown, --html, --search, --related or --by")
     for name, typed in (("--from", args.since), ("--to", args.until)):
         if typed is not None and date_bounds(typed) is None:
             raise UsageError(f"{name}: not a date: {typed!r} (try 2024-07-04, 04.07, 4 Jul, jul, 2024, -7d)")
@@ -294,7 +302,8 @@ def _plural(count: int, word: str) -> str:
 def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
     """``--list``, ``--json``, ``--search`` and ``--check``: read, print, return the exit status."""
     args = options.args
-    archive = open_archive(options)
+    # --check reads every file again, whatever an index holds.
+    archive = Archive.open(options.inputs, options.encoding, None) if args.check else open_archive(options)
     refresh(archive, options, err)
     library = archive.library
     if args.check:
@@ -325,9 +334,16 @@ def run_batch(options: Options, out: IO[str], err: IO[str]) -> int:
     else:
         view_listed = view.is_listed
 
+    if args.by:
+        return _print_by(out, archive, reader, view_listed, args)
     matched = True
     chosen: Iterable[int]
-    if args.search is not None:
+    if args.related is not None:
+        index = _article_by_id(library, args.related)
+        engine = archive.search_engine()
+        chosen = [other for other, _ in engine.related(index, limit=args.limit or 10) if view_listed(other)]
+        matched = bool(chosen)
+    elif args.search is not None:
         limit = args.limit or 10
         engine = archive.search_engine()
         hits = engine.search(args.search, None if mode or in_range is not None else limit)
@@ -420,6 +436,46 @@ def _follow_list(archive: Archive, options: Options, reader: Reader, in_range, m
         watcher.stop()
 
 
+def _article_by_id(library: Library, wanted: str) -> int:
+    """The article whose id (as ``--json`` prints it: content key, ``~n`` for the n-th repeat) is ``wanted``."""
+    key, _, repeat = wanted.strip().partition("~")
+    try:
+        number = int(key, 16)
+    except ValueError:
+        raise UsageError(f"--related: not an article id: {wanted!r} (ids are as --json prints them)") from None
+    for index in sorted(library.with_keys([number])):
+        if index not in library.dead and library.id(index) == wanted.strip().lower():
+            return index
+    raise UsageError(f"--related: no article {wanted!r} in these bulletins")
+
+
+def _print_by(out: IO[str], archive: Archive, reader: Reader, listed, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """``--by day|week|month``: one period a line with its count and a bar (``--json``: the series)."""
+    from collections import Counter
+
+    from .trends import Tally, bucket, format_lines, series_json
+
+    library = archive.library
+    if args.search is not None:
+        indexes: Iterable[int] = (i for i in archive.search_engine().matching(args.search) if listed(i))
+    else:
+        indexes = (i for i in reader.view.listed() if listed(i))
+    counted = Counter(map(library.ordinals.__getitem__, indexes))
+    undated = counted.pop(0, 0)
+    first, last = reader.span()
+    series = bucket(Tally({date.fromordinal(o): n for o, n in counted.items()}, undated), args.by, first, last)
+    if args.json:
+        import json
+
+        out.write(json.dumps({"by": args.by, "query": args.search, "series": series_json(series), "undated": undated}, ensure_ascii=False) + "\n")
+    else:
+        for line in format_lines(series, 40):
+            out.write(line + "\n")
+        if undated:
+            out.write(f"undated  {undated:,}\n")
+    return EXIT_OK if series.total or undated else EXIT_NO_MATCH
+
+
 def _date_range(library: Library, since: str | None, until: str | None):  # type: ignore[no-untyped-def]
     """A test for ``--from`` / ``--to`` (``None``: no range given); undated articles fall outside any range."""
     if since is None and until is None:
@@ -462,9 +518,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         options = parse_options(argv)
         if options.args.serve or options.args.host is not None or options.args.port is not None:
-            from .serve import run_serve
+            from .serve import INSTALL_HINT, serve_settings
 
-            return run_serve(options)
+            settings = serve_settings(options.args)
+            try:
+                from .serve_http import run_serve
+            except ImportError as error:
+                raise UsageError(f"--serve needs textual-serve ({error.name or error} is missing): {INSTALL_HINT}") from None
+            return run_serve(settings)
         if not options.batch and not sys.stdout.isatty() and "TEXTUAL_DRIVER" not in os.environ:
             # Not a terminal (a file, a pipe): print the timeline, as git and ls adapt, never the full-screen UI
             # (unless a driver of another kind, such as textual-serve's web driver, draws the screen).

@@ -344,11 +344,12 @@ def pretty_path(path: Path | str, cwd: Path | None = None, home: Path | None = N
         return f"bundled bulletin {display_name(absolute.name)}"
     cwd = Path(os.path.abspath(cwd or Path.cwd()))
     home = home or Path.home()
+    forms = [str(absolute)]
     if absolute.is_relative_to(cwd):
-        return display_name(absolute.relative_to(cwd))
+        forms.append(str(absolute.relative_to(cwd)))
     if absolute.is_relative_to(home):
-        return display_name(Path("~") / absolute.relative_to(home))
-    return display_name(absolute)
+        forms.append(str(Path("~") / absolute.relative_to(home)))
+    return display_name(min(forms, key=len))  # the shortest way to name it
 
 
 def _kind(mode: int) -> str:

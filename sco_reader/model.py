@@ -184,9 +184,10 @@ def _normalise(text: str) -> str:
 
 def content_key(headline: str, when: date | None, first_paragraph: str) -> str:
     """Identity of an article by what it says, not where it was found."""
-    material = "\x1f".join(
-        (_normalise(headline), when.isoformat() if when else "", _normalise(first_paragraph))
-    )
+    # _normalise, spelled out here: this runs once per article of every file read.
+    head = headline.lower() if headline.isascii() else unicodedata.normalize("NFKC", headline).casefold()
+    first = first_paragraph.lower() if first_paragraph.isascii() else unicodedata.normalize("NFKC", first_paragraph).casefold()
+    material = f"{' '.join(head.split())}\x1f{when.isoformat() if when else ''}\x1f{' '.join(first.split())}"
     return hashlib.blake2b(material.encode("utf-8"), digest_size=8).hexdigest()
 
 

@@ -29,6 +29,7 @@ UNSAFE = re.compile(f"[{_BMP_CLASS}{_ASTRAL_CLASS}]")
 _BMP_UNSAFE = re.compile(f"[{_BMP_CLASS}]")
 
 
+
 def has_unsafe(text: str) -> bool:
     """Whether ``text`` holds a character :data:`UNSAFE` matches, fast for the common case.
 
@@ -36,6 +37,10 @@ def has_unsafe(text: str) -> bool:
     within it, so the full class runs only on text that has such characters at all (its
     UTF-16 form is then longer than the text).
     """
+    # Every unsafe character is one ``str.isprintable`` rejects, so text that is printable once tabs and
+    # newlines are set aside (nearly every bulletin) is safe, found at C speed without the regex.
+    if text.replace("\n", "").replace("\t", "").isprintable():  # (str.translate is slow beyond ASCII)
+        return False
     if _BMP_UNSAFE.search(text) is not None:
         return True
     if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):

@@ -782,3 +782,49 @@ class ExportScreen(ModalScreen[Path | None]):
             self.say("Still writing: the dialog closes when the file is written")
             return
         self.dismiss(None)
+
+
+class RelatedScreen(ModalScreen[int | None]):
+    """The articles most like the one being read, best first; dismisses with the one chosen.
+
+    Rows are drawn from ``rich.text.Text`` (headlines stay inert); ``n``/``N`` later step
+    through the same list, as after a search.
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Close"),
+        Binding("down,j", "cursor(1)", "Next", show=False),
+        Binding("up,k", "cursor(-1)", "Previous", show=False),
+    ]
+
+    def __init__(self, title: Text, rows: Sequence[tuple[int, Text]]) -> None:
+        """``title`` names the article; ``rows`` are ``(article index, its line)`` best first."""
+        super().__init__()
+        self.title_text = title
+        self.rows = list(rows)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="related-dialog", classes="dialog"):
+            yield Label(self.title_text, id="related-title", classes="dialog-title")
+            results = OptionList(*(Option(line, id=str(number)) for number, (_, line) in enumerate(self.rows)), id="related-results")
+            yield results
+            hint = "Enter opens · n / N step through them later · Esc closes" if self.rows else "No related articles: nothing shares enough telling words"
+            yield Static(Text(hint), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        results = self.query_one("#related-results", OptionList)
+        if self.rows:
+            results.highlighted = 0
+        results.focus()
+
+    def action_cursor(self, step: int) -> None:
+        results = self.query_one("#related-results", OptionList)
+        if results.option_count:
+            results.highlighted = max(0, min(results.option_count - 1, (results.highlighted or 0) + step))
+
+    @on(OptionList.OptionSelected, "#related-results")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.rows[event.option_index][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -62,6 +62,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("search-120x40", (120, 40), ("slash", "b", "e", "l", "a", "u", "r", "s")),
     Scenario("search-80x24", (80, 24), ("slash", "s", "u", "m", "i", "t", "space", "b", "e", "g", "n", "s")),
     Scenario("newest-first-120x40", (120, 40), ("o",)),
+    Scenario("calendar-120x40", (120, 40), ("j", "d", "right")),
+    Scenario("trends-120x40", (120, 40), ("slash", "s", "c", "o", "enter", "t")),
+    Scenario("related-120x40", (120, 40), ("G", "r")),
 )
 
 
@@ -77,7 +80,13 @@ async def capture(scenario: Scenario) -> str:
 
 def main() -> int:
     """Write every scenario's SVG to ``screenshots/``."""
+    import tempfile
+
     os.chdir(ROOT)
+    scratch = tempfile.mkdtemp(prefix="sco-screenshots-")
+    # The pictures never depend on this machine's preferences or index cache.
+    os.environ["SCO_READER_CONFIG"] = os.path.join(scratch, "settings.json")
+    os.environ["SCO_READER_CACHE"] = os.path.join(scratch, "cache")
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
     for scenario in SCENARIOS:

@@ -11,7 +11,6 @@ and is imported only when a server really starts.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import errno
 import ipaddress
 import shlex
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from typing import IO
 from urllib.parse import urlsplit
 
-from .cli import EXIT_BAD_INPUT, EXIT_OK, Options, UsageError
+from .errors import UsageError
 from .loader import DEFAULT_ENCODING
 
 DEFAULT_HOST = "127.0.0.1"
@@ -167,31 +166,3 @@ def bind_error_message(settings: ServeSettings, error: OSError) -> str:
         return f"cannot serve on {where}: permission denied (ports below 1024 need privileges)"
     reason = error.strerror or str(error)
     return f"cannot serve on {where}: {reason}"
-
-
-def run_serve(options: Options, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
-    """``sco-reader --serve``: serve readers until Ctrl+C (exit 0); bad options or a busy port: exit 2."""
-    out = sys.stdout if out is None else out
-    err = sys.stderr if err is None else err
-    settings = serve_settings(options.args)
-    try:
-        from .serve_http import serve_forever
-    except ImportError as error:
-        raise UsageError(f"--serve needs textual-serve ({error.name or error} is missing): {INSTALL_HINT}") from None
-    if not settings.local_only:
-        err.write(
-            f"sco-reader: warning: serving on {settings.host}, not only this machine: the reader has no "
-            "authentication, so anyone who can reach this port can read these bulletins and change the reading state\n"
-        )
-        err.flush()
-
-    def announce(port: int) -> None:
-        out.write(f"sco-reader: serving {url_for(settings.host, port)} (one reader per browser tab; Ctrl+C stops)\n")
-        out.flush()
-
-    try:
-        asyncio.run(serve_forever(settings, announce))
-    except BindError as bind:
-        err.write(f"sco-reader: {bind_error_message(settings, bind.error)}\n")
-        return EXIT_BAD_INPUT
-    return EXIT_OK

@@ -14,15 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import IO, Any, Awaitable, Callable
 
 import aiohttp_jinja2
 from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from .serve import BindError, ServeSettings, host_allowed, origin_allowed
+from .errors import EXIT_BAD_INPUT, EXIT_OK
+from .serve import BindError, ServeSettings, bind_error_message, host_allowed, origin_allowed, url_for
 
 TEMPLATES = Path(__file__).resolve().with_name("templates")
 """Our page (``app_index.html``) for textual-serve's ``templates_path``."""
@@ -191,3 +193,26 @@ async def serve_forever(settings: ServeSettings, announce: Callable[[int], None]
         await stopped.wait()
     finally:
         await runner.cleanup()
+
+
+def run_serve(settings: ServeSettings, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+    """``sco-reader --serve``: serve readers until Ctrl+C (exit 0); a busy port: one line, exit 2."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    if not settings.local_only:
+        err.write(
+            f"sco-reader: warning: serving on {settings.host}, not only this machine: the reader has no "
+            "authentication, so anyone who can reach this port can read these bulletins and change the reading state\n"
+        )
+        err.flush()
+
+    def announce(port: int) -> None:
+        out.write(f"sco-reader: serving {url_for(settings.host, port)} (one reader per browser tab; Ctrl+C stops)\n")
+        out.flush()
+
+    try:
+        asyncio.run(serve_forever(settings, announce))
+    except BindError as bind:
+        err.write(f"sco-reader: {bind_error_message(settings, bind.error)}\n")
+        return EXIT_BAD_INPUT
+    return EXIT_OK

@@ -28,5 +28,6 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("SCO_READER_STATE", str(home / "state.sqlite3"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "xdg"))
     monkeypatch.setenv("SCO_READER_CACHE", str(home / "cache"))
+    monkeypatch.setenv("SCO_READER_CONFIG", str(home / "settings.json"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
     return home

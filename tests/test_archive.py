@@ -278,3 +278,53 @@ def test_quick_check_lists_only_directories_whose_time_moved(tmp_path: Path, mon
     plan = archive.plan([folder])
     assert [Path(f.path).name for f in plan.new] == ["2024-02-02.txt"] and not plan.changed and not plan.gone
     assert listed == [str(folder / "02")]
+
+
+def test_files_the_index_no_longer_names_are_removed_once_old(tmp_path: Path, archive_dir: Path) -> None:
+    from sco_reader.archive import GARBAGE_AGE
+
+    cache = tmp_path / "cache"
+    open_archive([archive_dir], cache)
+    directory = index_dir(cache, [archive_dir], "utf-8")
+    old_segment = directory / "search-0000-0-9-abcdef.seg"
+    old_texts = directory / "bodies-deadbeef0000.txt"
+    fresh_segment = directory / "search-0000-0-9-fedcba.seg"
+    for path in (old_segment, old_texts, fresh_segment):
+        path.write_bytes(b"x")
+    for path in (old_segment, old_texts):
+        os.utime(path, (0, os.stat(path).st_mtime - 2 * GARBAGE_AGE))
+    write(archive_dir / "2024-07-09.txt", first="Something new")
+    open_archive([archive_dir], cache)  # saves: and collects
+    assert not old_segment.exists() and not old_texts.exists()
+    assert fresh_segment.exists()  # maybe another process is about to name it
+    assert Archive.open([archive_dir], root=cache).loaded
+
+
+def test_an_index_of_another_format_is_rebuilt(tmp_path: Path, archive_dir: Path) -> None:
+    from sco_reader.archive import read_index, write_index
+
+    cache = tmp_path / "cache"
+    open_archive([archive_dir], cache)
+    index = index_dir(cache, [archive_dir], "utf-8") / "index.bin"
+    meta, arrays = read_index(index)
+    from array import array
+
+    write_index(index, {**meta, "format": 999}, {k: v if isinstance(v, bytes) else array(v.format, v) for k, v in arrays.items()})  # type: ignore[union-attr]
+    archive = Archive.open([archive_dir], root=cache)
+    assert not archive.loaded and "format 999" in archive.warnings[0]
+
+
+def test_cache_options_on_the_command_line(tmp_path: Path, archive_dir: Path) -> None:
+    from .test_cli import run
+
+    env_cache = tmp_path / "env-cache"
+    run("--list", "--no-state", "--no-cache", str(archive_dir), env={"SCO_READER_CACHE": str(env_cache)})
+    assert not env_cache.exists()  # --no-cache stores nothing
+    run("--list", "--no-state", str(archive_dir), env={"SCO_READER_CACHE": str(env_cache)})
+    assert list(env_cache.rglob("index.bin"))  # the environment names the cache
+    chosen = tmp_path / "chosen"
+    run("--list", "--no-state", "--cache", str(chosen), str(archive_dir), env={"SCO_READER_CACHE": str(env_cache)})
+    assert list(chosen.rglob("index.bin"))  # --cache wins
+    check_cache = tmp_path / "check-cache"
+    result = run("--check", str(archive_dir), env={"SCO_READER_CACHE": str(check_cache)})
+    assert result.returncode == 0 and not check_cache.exists()  # --check reads every file, stores nothing

@@ -316,3 +316,16 @@ def test_non_text_codecs_are_refused() -> None:
     for codec in ("rot13", "base64", "hex", "zlib"):
         with pytest.raises(LoadError, match="not a text encoding"):
             check_encoding(codec)
+
+
+def test_the_fast_safety_check_never_calls_unsafe_text_safe() -> None:
+    """has_unsafe skips the regex for printable text: every character the sanitiser removes must still be seen."""
+    import sys
+
+    from sco_reader.sanitize import UNSAFE, has_unsafe
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if UNSAFE.match(char):
+            assert has_unsafe(f"plain {char} text"), f"U+{code:04X} passes the fast path"
+    assert not has_unsafe("Türkiye\tжаңа\nnon\u00a0breaking")

@@ -274,6 +274,7 @@ def test_pure_modules_never_import_textual() -> None:
     pure = [
         "sco_reader.model", "sco_reader.loader", "sco_reader.library", "sco_reader.archive", "sco_reader.reader",
         "sco_reader.dates", "sco_reader.sanitize", "sco_reader.state", "sco_reader.search", "sco_reader.cli",
+        "sco_reader.export", "sco_reader.trends", "sco_reader.days", "sco_reader.settings", "sco_reader.errors",
     ]
     code = (
         f"import importlib, sys\nfor name in {pure!r}: importlib.import_module(name)\n"
@@ -282,3 +283,20 @@ def test_pure_modules_never_import_textual() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_heading_counts_stay_right_across_order_toggles() -> None:
+    reader = seed_reader()
+    view = reader.view
+    heading_of_4th = next(g for g in range(len(view.dates())) if view.heading(g)[0] == date(2024, 7, 4))
+    assert view.heading_unread(heading_of_4th) == 6
+    reader.toggle_order()  # laid out (and counted) the other way
+    reader.go("next_date")
+    reader.go("first")
+    g_newest = next(g for g in range(len(view.dates())) if view.heading(g)[0] == date(2024, 7, 4))
+    view.heading_unread(g_newest)
+    reader.toggle_order()
+    reader.marks.mark_read(view.articles_on(date(2024, 7, 4)))
+    view.marks_changed(view.articles_on(date(2024, 7, 4)))
+    reader.toggle_order()
+    assert view.heading_unread(g_newest) == 0  # not the count cached before the marks changed

@@ -82,3 +82,62 @@ def test_utf32_without_bom_never_suggests_cp1251(tmp_path: Path) -> None:
     path.write_bytes(codecs.encode(SEED.read_text(encoding="utf-8"), "utf-32-le"))
     result = run("--list", str(path))
     assert "cp1251" not in result.stderr and "utf-32-le" in result.stderr
+
+
+def test_output_that_is_not_a_terminal_gets_the_list(tmp_path: Path) -> None:
+    """Trust #9: `sco-reader > out.txt` prints the timeline (as --list) and exits, never the full screen."""
+    out = tmp_path / "out.txt"
+    with open(out, "w", encoding="utf-8") as stream:
+        result = __import__("subprocess").run(
+            [sys.executable, "-m", "sco_reader", "--no-state", str(SEED)], stdout=stream, stderr=-1, text=True, timeout=60
+        )
+    assert result.returncode == 0 and "\x1b" not in out.read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == run("--list", "--no-state", str(SEED)).stdout
+
+
+def test_closed_and_full_stdout_are_one_line_errors() -> None:
+    """Trust #10: `>&-` and `> /dev/full` give one line on stderr and a non-zero status, no traceback."""
+    import subprocess
+
+    closed = subprocess.run(
+        ["sh", "-c", f'"{sys.executable}" -m sco_reader --list --no-state >&-'], capture_output=True, text=True, timeout=60
+    )
+    assert closed.returncode == 2 and closed.stderr.count("\n") == 1 and "Traceback" not in closed.stderr
+    assert "standard output is closed" in closed.stderr
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    full = subprocess.run(
+        ["sh", "-c", f'"{sys.executable}" -m sco_reader --list --no-state > /dev/full'], capture_output=True, text=True, timeout=60
+    )
+    assert full.returncode != 0 and full.stderr.count("\n") == 1 and "Traceback" not in full.stderr
+    assert full.stderr.startswith("sco-reader: write error:") and "No space left" in full.stderr
+
+
+def test_options_that_do_nothing_are_refused() -> None:
+    """Trust #15: --limit without --search, and --check with --search, are one line and exit 2."""
+    one_line_exit_2(run("--list", "--limit", "3"), "--limit goes with --search")
+    one_line_exit_2(run("--check", "--search", "x"), "--check")
+    one_line_exit_2(run("--list", "--by", "day"), "--by")
+
+
+def test_counts_have_the_right_plural_and_whole_file_diagnostics_no_line_zero(tmp_path: Path) -> None:
+    """Trust #16: "1 article in 1 file, 1 diagnostic", and a diagnostic about a whole file prints without `:0`."""
+    one = tmp_path / "one.txt"
+    one.write_text("04.07.2024\nOnly one\nbody\n04.07.2024\n", encoding="utf-8")  # a date line, no headline
+    result = run("--check", str(one))
+    assert "1 article in 1 file, 1 diagnostic\n" in result.stderr
+    from sco_reader.model import Diagnostic
+
+    assert str(Diagnostic("f.txt", 0, "warning", "control characters removed from 3 more lines")) == (
+        "f.txt: warning: control characters removed from 3 more lines"
+    )
+
+
+def test_search_count_agrees_with_the_rows(tmp_path: Path) -> None:
+    """Trust #11: the totals name both kinds of rows, on the command line as in the overlay."""
+    from sco_reader.screens import count_label
+
+    assert count_label("sumit begns", 9, 1, 8) == "1 matches all words · 8 all but one"
+    assert count_label("x", 200, 0, 12_000) == "0 match all words · 12,000 all but one (best 200 shown)"
+    assert count_label("belarus", 3, 3, 0) == "3 matches"
+    assert count_label("", 0, 0, 0) == "Type to search"

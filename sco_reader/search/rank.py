@@ -47,6 +47,9 @@ computed; it means tokenising their paragraphs, the costliest step of ranking.""
 
 # --------------------------------------------------------------------------- results
 
+PARAGRAPH_LIMIT = 20_000
+"""Characters of a paragraph that ranking and snippets read (the article pane lays out as many)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -267,7 +270,7 @@ class Ranker:
         slots = plan.body_slots
         best = (-1, 0.0, 0)
         if words_mask:
-            body = normalise("\n".join(self.corpus.body(a))).split("\n")
+            body = normalise("\n".join(self._shown(a))).split("\n")
             for number, paragraph in enumerate(body):
                 if needles is not None and not any(n in paragraph for n in needles):
                     continue
@@ -304,15 +307,20 @@ class Ranker:
                 number = self._paragraph_with_phrase(plan, a)
             if number is not None and number >= 0:
                 paragraph = number
-                paragraph_spans = _spans(self.corpus.body(a)[number], plan, query, headline=False)
+                paragraph_spans = _spans(self._shown(a)[number], plan, query, headline=False)
         return Hit(a, score, headline_spans, paragraph, paragraph_spans, complete)
+
+    def _shown(self, a: int) -> list[str]:
+        """Article ``a``'s paragraphs as far as a reader sees them: each cut at :data:`PARAGRAPH_LIMIT`
+        characters (snippets, spans and phrase bonuses look no further; matching covers everything)."""
+        return [p if len(p) <= PARAGRAPH_LIMIT else p[:PARAGRAPH_LIMIT] for p in self.corpus.body(a)]
 
     def _paragraph_with_phrase(self, plan: Plan, a: int) -> int | None:
         """First paragraph holding an exact multi-word term (those have no token matchers)."""
         for group in plan.groups:
             for term in group.terms:
                 if not term.parts and term.term.kind == "exact" and a in term.body:
-                    for number, paragraph in enumerate(self.corpus.body(a)):
+                    for number, paragraph in enumerate(self._shown(a)):
                         if term.term.text in normalise(paragraph):
                             return number
         return None

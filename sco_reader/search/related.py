@@ -27,6 +27,8 @@ MAX_TERMS = 32
 """At most this many of the article's words are scored."""
 COMMON = 0.1
 """Words in more than this share of the articles are never used."""
+SMALL_CORPUS_COMMON = 20
+"""…unless they are in at most this many articles and at most half of them (small corpora)."""
 HEADLINE_BOOST = 1.5
 """Weight of a shared word that is in the article's (or the candidate's) headline."""
 K1, B = 1.2, 0.75
@@ -48,6 +50,8 @@ def related_articles(
     words, extra, _ = tokenise_headline(corpus.headline(index))
     in_headline = set(words) | set(extra)
     terms = in_headline | body_tokens(corpus.body(index))
+    # A small corpus (a single bulletin) has few articles per word: half of it is still telling.
+    common = max(COMMON * total, min(0.5 * total, SMALL_CORPUS_COMMON))
     found: list[tuple[float, str, list[tuple[int, int]]]] = []
     for term in terms:
         places = []
@@ -59,21 +63,28 @@ def related_articles(
                 df_head += source.df(True, tid)
                 df_body += source.df(False, tid)
         df = max(df_head, df_body)
-        if df < 2 or df > COMMON * total:
+        if df < 2 or df > common:
             continue
         idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
         found.append((idf, term, places))
     found.sort(key=lambda f: (-f[0], f[1]))
     contributions: list[tuple[int, float]] = []
-    for idf, term, places in found[:MAX_TERMS]:
-        weight = idf * (HEADLINE_BOOST if term in in_headline else 1.0)
+    excluded = dead.bits | (1 << index)
+    used = 0
+    for idf, term, places in found:
+        if used == MAX_TERMS:
+            break
         body = head = 0
         for number, tid in places:
             body |= resolver.union(number, False, frozenset((tid,)))
             head |= resolver.union(number, True, frozenset((tid,)))
+        if not (body | head) & ~excluded:
+            continue  # only the article itself (or copies of files since changed) holds it: not telling
+        used += 1
+        weight = idf * (HEADLINE_BOOST if term in in_headline else 1.0)
         contributions.append((body, weight))
         contributions.append((head, weight * (HEADLINE_BOOST - 1.0)))
-    candidates = _best_candidates(contributions, dead.bits | (1 << index), max(RERANK, 4 * limit))
+    candidates = _best_candidates(contributions, excluded, max(RERANK, 4 * limit))
     scores = dict.fromkeys(members(candidates), 0.0)
     for bits, weight in contributions:
         if bits & candidates:

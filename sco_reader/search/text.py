@@ -72,9 +72,28 @@ def tokenise(text: str) -> list[str]:
     return tokens
 
 
+TOKEN_CHUNK = 1 << 20
+"""Characters of a long body tokenised at a time (a 50 MB one-line article would otherwise make a
+list of millions of words before its few distinct ones are kept)."""
+
+
 def _body_tokens(text: str) -> set[str]:
     """Distinct word tokens of normalised text (bodies: glued wholes are left to headlines;
     a hyphenated query word still finds the body through its parts)."""
+    if len(text) <= TOKEN_CHUNK:
+        return _chunk_tokens(text)
+    found: set[str] = set()
+    start = 0
+    while start < len(text):
+        stop = min(len(text), start + TOKEN_CHUNK)
+        while stop < len(text) and not text[stop].isspace():  # never cut a word in two
+            stop += 1
+        found |= _chunk_tokens(text[start:stop])
+        start = stop
+    return found
+
+
+def _chunk_tokens(text: str) -> set[str]:
     if text.isascii():
         return set(text.translate(_ASCII_SPLIT).split())
     return set(_WORD.findall(text))

@@ -118,6 +118,21 @@ class _DayCursor(Widget):
     cursor: reactive[date] = reactive(date(2000, 1, 1), init=False, always_update=False)
     """The day under the cursor (always within the archive's span)."""
 
+    def __init__(
+        self,
+        day_map: DayMap,
+        *,
+        today: date,
+        current: date | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.day_map = day_map
+        self.today = today
+        self.current = current
+        self.set_reactive(_DayCursor.cursor, day_map.initial(today, current))
+
     def validate_cursor(self, day: date) -> date:
         return self.day_map.clamp(day)
 
@@ -197,21 +212,6 @@ class MonthCalendar(_DayCursor, can_focus=True):
     """Columns of one day: mark, two digits, symbol, unread mark."""
     TOP = 2
     """Rows above the weeks: title and weekday names."""
-
-    def __init__(
-        self,
-        day_map: DayMap,
-        *,
-        today: date,
-        current: date | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(id=id, classes=classes)
-        self.day_map = day_map
-        self.today = today
-        self.current = current
-        self.set_reactive(_DayCursor.cursor, day_map.initial(today, current))
 
     @property
     def grid_width(self) -> int:
@@ -327,12 +327,8 @@ class YearView(_DayCursor, ScrollView, can_focus=True):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(id=id, classes=classes)
-        self.day_map = day_map
-        self.today = today
-        self.current = current
-        start = day_map.initial(today, current)
-        self.set_reactive(_DayCursor.cursor, start)
+        super().__init__(day_map, today=today, current=current, id=id, classes=classes)
+        start = self.cursor
         years = day_map.years()
         self.years = years if len(years) else range(start.year, start.year + 1)
         """The years shown, oldest first."""
