@@ -116,6 +116,8 @@ def reader_command(args: argparse.Namespace, python: str = sys.executable) -> li
         command.append("--no-state")
     elif args.state:
         command += ["--state", args.state]
+    if getattr(args, "follow", None) is False:
+        command.append("--no-follow")
     if getattr(args, "no_cache", False):
         command.append("--no-cache")
     elif getattr(args, "cache", None):
