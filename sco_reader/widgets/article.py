@@ -14,7 +14,6 @@ from typing import Callable, Sequence
 from rich.console import Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
@@ -87,28 +86,40 @@ def _marked(text: str, highlighter: Highlighter | None, style: Style | str = "re
     return rich_text
 
 
+class _Item:
+    """One list item: ``•`` then the text, wrapped with a hanging indent (cheaper than a table)."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console, options):  # type: ignore[no-untyped-def]
+        lines = console.render_lines(self.text, options.update(width=max(1, options.max_width - 2)), pad=False, new_lines=False)
+        for number, line in enumerate(lines):
+            yield Segment("• " if number == 0 else "  ")
+            yield from line
+            yield Segment.line()
+
+
+def body_parts(
+    paragraphs: Sequence[str], highlighter: Highlighter | None = None, match_style: Style | str = "reverse"
+) -> list[RenderableType]:
+    """Paragraphs with a blank line between them; runs of ``- `` items as a bulleted list (one part each)."""
+    parts: list[RenderableType] = []
+    in_list = False
+    for paragraph in _capped(paragraphs):
+        item = paragraph.startswith("- ") or paragraph == "-"
+        if parts and not (item and in_list):
+            parts.append(Text(""))
+        parts.append(_Item(_marked(paragraph[2:], highlighter, match_style)) if item else _marked(paragraph, highlighter, match_style))
+        in_list = item
+    return parts
+
+
 def render_body(
     paragraphs: Sequence[str], highlighter: Highlighter | None = None, match_style: Style | str = "reverse"
 ) -> RenderableType:
-    """Paragraphs with a blank line between them; runs of ``- `` items as a bulleted list."""
-    parts: list[RenderableType] = []
-    items: Table | None = None
-    for paragraph in _capped(paragraphs):
-        if paragraph.startswith("- ") or paragraph == "-":
-            if items is None:
-                items = Table.grid(padding=(0, 1))
-                items.add_column(width=1, no_wrap=True)
-                items.add_column(ratio=1)
-                if parts:
-                    parts.append(Text(""))
-                parts.append(items)
-            items.add_row(Text("•"), _marked(paragraph[2:], highlighter, match_style))
-            continue
-        items = None
-        if parts:
-            parts.append(Text(""))
-        parts.append(_marked(paragraph, highlighter, match_style))
-    return Group(*parts)
+    """:func:`body_parts` as one renderable."""
+    return Group(*body_parts(paragraphs, highlighter, match_style))
 
 
 class ArticleView(ScrollView, can_focus=True):
@@ -137,6 +148,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._empty_message = ""
         self._lines: list[Strip] = []
         self._laid_out_width = -1
+        self._pending: object | None = None
+        """Marks the rest of the article still to lay out after the frame."""
 
     def show(
         self,
@@ -154,7 +167,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._highlighter = highlighter
         self._empty_message = "Nothing to show here; press u or F to show all articles." if total == 0 else ""
         self.set_position(position, total)
-        self._layout()
+        self._layout(whole=keep_scroll)
         if not keep_scroll:
             self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
@@ -173,11 +186,11 @@ class ArticleView(ScrollView, can_focus=True):
             self.gone = True
             self.border_title = "gone from its file · " + (self.border_title or "")
 
-    def _renderable(self) -> RenderableType:
+    def _parts(self) -> list[RenderableType]:
+        """The article as renderables, top to bottom (laid out one by one: see :meth:`_layout`)."""
         article = self.article
         if article is None:
-            return Group(Text(""), Text("No article", style=self.get_component_rich_style("article--title")),
-                         Text(self._empty_message))
+            return [Text(""), Text("No article", style=self.get_component_rich_style("article--title")), Text(self._empty_message)]
         match_style = self.get_component_rich_style("article--match")
         title = _marked(article.headline or "(no headline)", self._highlighter, match_style, body=False)
         title.stylize(self.get_component_rich_style("article--title"), 0)
@@ -190,26 +203,54 @@ class ArticleView(ScrollView, can_focus=True):
         )
         # A path is never broken mid-word: one line, shortened from the left when too long.
         source = Text(self.source, style=meta_style + Style(italic=True), no_wrap=True, overflow="ellipsis")
-        return Group(Text(""), title, meta, _LeftCut(source), Text(""), render_body(article.paragraphs, self._highlighter, match_style), Text(""))
+        return [Text(""), title, meta, _LeftCut(source), Text(""), *body_parts(article.paragraphs, self._highlighter, match_style), Text("")]
 
-    def _layout(self) -> None:
-        """Wrap the article to the current width (once per article and width)."""
+    def _layout(self, whole: bool = True) -> None:
+        """Wrap the article to the current width (once per article and width).
+
+        Unless ``whole``, only what fills the pane is laid out now, and the rest right after the
+        frame is drawn: a key shows the next article after a screenful of wrapping, not all of it.
+        """
         width = self.scrollable_content_region.width
         self._laid_out_width = width
+        self._pending = None
         if width <= 0:  # not sized yet: on_resize lays it out
             self._lines = []
             return
+        parts = self._parts()
+        self._lines = []
+        budget = None if whole else self.scrollable_content_region.height + 1
+        done = self._lay_out(parts, width, budget)
+        if done < len(parts):
+            token = self._pending = object()
+            self.call_after_refresh(self._finish_layout, token, parts[done:], width)
+        set_virtual_size(self, Size(width, len(self._lines)))
+
+    def _lay_out(self, parts: Sequence[RenderableType], width: int, budget: int | None) -> int:
+        """Append ``parts``' lines to the laid-out ones until ``budget`` lines; how many parts were laid out."""
         text_width = max(1, min(MEASURE, width - 2 * MARGIN))
         console = self.app.console
         options = console.options.update(width=text_width, highlight=False, markup=False, height=None)
         base = self.rich_style
-        lines = console.render_lines(self._renderable(), options, pad=True, new_lines=False)
         margin = [Segment(" " * MARGIN)] if width > 2 * MARGIN else []
-        self._lines = [
-            Strip(list(Segment.apply_style([*margin, *line], base))).crop_extend(0, width, base)
-            for line in lines
-        ]
+        lines = self._lines
+        for done, part in enumerate(parts):
+            if budget is not None and len(lines) >= budget:
+                return done
+            lines.extend(
+                Strip(list(Segment.apply_style([*margin, *line], base))).crop_extend(0, width, base)
+                for line in console.render_lines(part, options, pad=True, new_lines=False)
+            )
+        return len(parts)
+
+    def _finish_layout(self, token: object = None, parts: Sequence[RenderableType] = (), width: int = 0) -> None:
+        """Lay out what :meth:`_layout` left for after the frame (nothing if another article came meanwhile)."""
+        if token is None or token is not self._pending or width != self._laid_out_width:
+            return
+        self._pending = None
+        self._lay_out(parts, width, None)
         set_virtual_size(self, Size(width, len(self._lines)))
+        self.refresh()
 
     def on_mount(self) -> None:
         # After the new theme's styles are in place, not before (or the old colours stay).
@@ -234,7 +275,9 @@ class ArticleView(ScrollView, can_focus=True):
 
     @property
     def text_lines(self) -> list[str]:
-        """The laid-out article as plain lines (for tests and copying)."""
+        """The whole laid-out article as plain lines (for tests and copying)."""
+        if self._pending is not None:
+            self._layout()
         return [strip.text.strip() for strip in self._lines]
 
     @property
