@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from time import monotonic
 
 from rich.console import Console
 from textual.app import App
+from textual.pilot import Pilot
 
 
 def screen_text(app: App[object]) -> str:
@@ -43,3 +46,31 @@ def squash(text: str) -> str:
 def notices(app: App[object]) -> list[str]:
     """The messages of the notifications on screen (toasts wrap, so their text is checked here)."""
     return [notification.message for notification in app._notifications]  # noqa: SLF001
+
+
+def click_actions(app: App[object]) -> set[str]:
+    """Every ``@click`` action carried by a cell on screen: what a mouse click anywhere could run."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    actions: set[str] = set()
+    for line in update.strips:
+        for strip in line:
+            for segment in strip:
+                style = segment.style
+                if style is not None and style._meta:  # noqa: SLF001
+                    action = style.meta.get("@click")
+                    if action is not None:
+                        actions.add(str(action))
+    return actions
+
+
+async def wait_until(pilot: Pilot[object], condition: Callable[[], object], what: str = "the condition") -> None:
+    """Let the app run until ``condition()`` holds: tests wait on what they need, never on a guessed delay.
+
+    The timeout only stops a broken test from hanging; it is far beyond any healthy run, loaded machine or not.
+    """
+    deadline = monotonic() + 30.0
+    while not condition():
+        if monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+    await pilot.pause()

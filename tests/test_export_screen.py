@@ -14,7 +14,7 @@ from sco_reader.loader import load_file
 from sco_reader.screens import ExportScreen
 
 from .conftest import SEED
-from .helpers import screen_text
+from .helpers import screen_text, wait_until
 
 
 class Host(App[None]):
@@ -239,6 +239,5 @@ async def test_while_writing_the_dialog_waits(tmp_path: Path) -> None:
         assert message(app) == "Still writing: the dialog closes when the file is written"
         assert app.results == []
         release.set()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.results, "the dialog to report the file written")
         assert started.is_set() and app.results == [tmp_path / "sco-flagged-2024-07-04.md"]

@@ -14,7 +14,7 @@ from sco_reader.cli import make_app
 from sco_reader.state import ReadingState
 
 from .conftest import ROOT, SEED
-from .helpers import pane_text, screen_text, squash
+from .helpers import pane_text, screen_text, squash, wait_until
 
 SIZE = (120, 40)
 FIRST = "Head of State Tokayev, Russian President Putin hold talks in Astana"
@@ -140,9 +140,8 @@ async def test_restart_resumes_article_scroll_marks_and_flags(state_file: Path) 
         await pilot.press("q")
     again = make_app(["--state", str(state_file)])
     async with again.run_test(notifications=True, size=(100, 20)) as pilot:
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: again.article_view.scroll_y == scrolled, "the scroll position to come back")
         assert again.current is not None and again.current.headline.startswith("SCO members sign key documents")
-        assert again.article_view.scroll_y == scrolled
         assert "5 unread" in screen_text(again)
         assert timeline_line(again, "SCO members sign key documents").startswith("│ ★")
 
