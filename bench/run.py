@@ -1,9 +1,12 @@
 """Run every benchmark and print one markdown report: ``python bench/run.py``.
 
-    python bench/run.py [--sizes 1000,10000,100000] [--runs 5] [--update-readme]
+    python bench/run.py [--sizes 1000,10000,100000] [--archives 100000,300000,1000000]
+                        [--archive-root /work/archives] [--runs 5] [--update-readme]
 
-Runs, each in its own process: loading (``bench_load.py``), search per keystroke
-(``bench_search.py``) and the real app (``bench_app.py``: first screen, keys, memory).
+Runs, each in its own process: parsing (``bench_load.py``, on ``--sizes``), the archive index
+(``bench_index.py``), search per keystroke (``bench_search.py``) and the real app (``bench_app.py``:
+first screen, keys, memory), the last two on ``--archives`` (generated under ``--archive-root`` with
+``python -m bench.generate ROOT/N --articles N``, or in ``bench/archives/`` when no root is given).
 Writes ``bench/results/latest.json`` (all numbers) and ``bench/results/latest.md`` (the
 report); ``--update-readme`` also replaces the README's table between the
 ``<!-- bench:start -->`` and ``<!-- bench:end -->`` markers.
@@ -26,11 +29,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 SUITES = (
-    ("Loading", "bench_load.py", True),
-    ("Search, per keystroke", "bench_search.py", False),
-    ("The reader: first screen, keys, memory", "bench_app.py", True),
+    ("Parsing (no index)", "bench_load.py", True, False),
+    ("The archive index: cold, warm, one new file, one-off search", "bench_index.py", True, True),
+    ("Search, per keystroke", "bench_search.py", False, False),
+    ("The reader: first screen, keys, memory", "bench_app.py", True, True),
 )
-"""(title, script, whether it takes ``--runs``)."""
+"""(title, script, whether it takes ``--runs``, whether it runs on the large archives)."""
 
 
 def machine() -> str:
@@ -65,6 +69,8 @@ def run_suite(script: str, args: list[str], out: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--archives", default="100000,300000,1000000")
+    parser.add_argument("--archive-root", type=Path)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--update-readme", action="store_true")
     options = parser.parse_args()
@@ -76,9 +82,11 @@ def main() -> int:
     }
     sections = [f"Measured {results['date']} on {results['machine']} (`python bench/run.py`).", ""]
     with tempfile.TemporaryDirectory() as scratch:
-        for title, script, takes_runs in SUITES:
+        for title, script, takes_runs, large in SUITES:
             out = Path(scratch) / (script + ".json")
-            args = ["--sizes", options.sizes] + (["--runs", str(options.runs)] if takes_runs else [])
+            args = ["--sizes", options.archives if large else options.sizes]
+            args += ["--runs", str(options.runs)] if takes_runs else []
+            args += ["--archive-root", str(options.archive_root)] if large and options.archive_root else []
             text = run_suite(script, args, out)
             results[script.removesuffix(".py")] = json.loads(out.read_text()) if out.exists() else None
             sections += [f"### {title}", "", text, ""]

@@ -566,6 +566,9 @@ class SearchScreen(ModalScreen[int | None]):
         Binding("pageup", "cursor(-10)", "Page up", show=False),
     ]
 
+    PAGE = 50
+    """Results added to the list at a time."""
+
     def __init__(
         self,
         search: Callable[[str], tuple[Sequence[object], int, int]],
@@ -583,6 +586,10 @@ class SearchScreen(ModalScreen[int | None]):
         self.initial_query = query
         self.on_results = on_results
         self.hits: Sequence[object] = ()
+        """Every result of the last search, best first (the list shows them a page at a time)."""
+        self._query = ""
+        self._shown = 0
+        """How many of :attr:`hits` the list holds."""
         self._generation = 0
 
     def compose(self) -> ComposeResult:
@@ -592,7 +599,9 @@ class SearchScreen(ModalScreen[int | None]):
             yield OptionList(id="search-results")
 
     def on_mount(self) -> None:
-        self.query_one("#search-results", OptionList).can_focus = False
+        results = self.query_one("#search-results", OptionList)
+        results.can_focus = False
+        self.watch(results, "scroll_y", self._scrolled, init=False)
         if self.initial_query:
             self.run_search(self.initial_query)
 
@@ -615,20 +624,47 @@ class SearchScreen(ModalScreen[int | None]):
         if generation != self._generation:
             return  # a newer query is already under way: never let stale results win
         self.hits = hits
+        self._query = query
         results = self.query_one("#search-results", OptionList)
         results.clear_options()
-        results.add_options(Option(self.describe(hit, query), id=str(number)) for number, hit in enumerate(hits))
+        self._shown = 0
+        self._show_more()
         if hits:
             results.highlighted = 0
         self.query_one("#search-count", Static).update(Text(count_label(query, len(hits), total, partial)))
         if self.on_results is not None:
             self.on_results(query, hits, total, partial)
 
+    def _show_more(self) -> bool:
+        """Add the next page of results to the list; whether there was one.
+
+        Only what can be seen soon is drawn: the list measures every row it is given, and 200 rows
+        at once cost a keystroke ~50 ms at 100,000 articles where a page costs ~10 ms.
+        """
+        start, end = self._shown, min(len(self.hits), self._shown + self.PAGE)
+        if start >= end:
+            return False
+        results = self.query_one("#search-results", OptionList)
+        results.add_options(
+            Option(self.describe(hit, self._query), id=str(number))
+            for number, hit in enumerate(self.hits[start:end], start)
+        )
+        self._shown = end
+        return True
+
+    def _scrolled(self, scroll_y: float) -> None:
+        """The mouse wheel reached the end of what is shown: show the next page."""
+        results = self.query_one("#search-results", OptionList)
+        if scroll_y >= results.max_scroll_y - 1:
+            self._show_more()
+
     def action_cursor(self, step: int) -> None:
         results = self.query_one("#search-results", OptionList)
         if results.option_count:
-            current = results.highlighted or 0
-            results.highlighted = max(0, min(results.option_count - 1, current + step))
+            target = max(0, (results.highlighted or 0) + step)
+            while target >= self._shown - 1 and self._show_more():
+                pass
+            results.highlighted = min(results.option_count - 1, target)
 
     @on(Input.Submitted, "#search-input")
     def submitted(self) -> None:

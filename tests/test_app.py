@@ -387,3 +387,17 @@ async def test_history_survives_opening_through_an_empty_filter() -> None:
         await pilot.press("shift+backspace")
         await pilot.pause()
         assert app.current is fourth
+
+
+async def test_a_long_article_is_laid_out_in_full_after_its_first_screenful(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    body = "".join(f"Paragraph {n} of a long article.\n" if n % 3 else f"- item {n}\n" for n in range(200))
+    path.write_text(f"04.07.2024\nShort one\nBody.\n05.07.2024\nLong one\n{body}", encoding="utf-8")
+    app = make_app([str(path)])
+    async with app.run_test(notifications=True, size=(80, 12)) as pilot:
+        view = app.article_view
+        await pilot.press("j")  # the key lays out a screenful now and the rest once the frame is drawn
+        await wait_until(pilot, lambda: view.virtual_size.height > 200, "the rest of the article")
+        await pilot.press("tab", "end")
+        assert "Paragraph 199 of a long article." in pane(app)
+        assert "• item 198" in pane(app)

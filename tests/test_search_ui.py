@@ -159,3 +159,28 @@ async def test_N_right_after_a_search_goes_to_the_last_hit() -> None:
         await pilot.press("escape", "N")
         await pilot.pause()
         assert app.reader.current == app.reader.hits.indexes[-1]
+
+
+async def test_results_are_listed_a_page_at_a_time_as_the_cursor_or_wheel_reaches_the_end(tmp_path: Path) -> None:
+    from textual.widgets import OptionList
+
+    from sco_reader.screens import SearchScreen
+
+    path = tmp_path / "many.txt"
+    path.write_text("".join(f"04.07.2024, 10:{n % 60:02d}\nStory {n}\nBody {n}.\n" for n in range(130)), encoding="utf-8")
+    app = make_app([str(path)])
+    async with app.run_test(notifications=True, size=SIZE) as pilot:
+        await pilot.press("slash", *"story")
+        await settle(pilot, app)
+        results = app.screen.query_one("#search-results", OptionList)
+        assert len(app.screen.hits) == 130 and results.option_count == SearchScreen.PAGE
+        for _ in range(5):
+            await pilot.press("pagedown")  # to row 50: the next page is added before the cursor gets there
+        assert results.highlighted == 50 and results.option_count == 2 * SearchScreen.PAGE
+        results.scroll_end(animate=False, immediate=True)  # as the mouse wheel would
+        await wait_until(pilot, lambda: results.option_count == 130, "the last page")
+        await pilot.press(*["pagedown"] * 9)
+        assert results.highlighted == 129
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.reader.current == app.reader.hits.indexes[129]
