@@ -11,6 +11,11 @@ from textual.app import App
 from textual.pilot import Pilot
 
 
+def _whole_screen(app: App[object]) -> object:
+    """The compositor's full update of the screen, overlays included: what the terminal would be sent."""
+    return app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)  # noqa: SLF001
+
+
 def screen_text(app: App[object]) -> str:
     """The whole screen (with overlays) as the user would read it, without styles."""
     width, height = app.size
@@ -24,8 +29,7 @@ def screen_text(app: App[object]) -> str:
         legacy_windows=False,
         safe_box=False,
     )
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    console.print(update)
+    console.print(_whole_screen(app))
     return console.export_text(styles=False)
 
 
@@ -50,9 +54,8 @@ def notices(app: App[object]) -> list[str]:
 
 def click_actions(app: App[object]) -> set[str]:
     """Every ``@click`` action carried by a cell on screen: what a mouse click anywhere could run."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     actions: set[str] = set()
-    for line in update.strips:
+    for line in _whole_screen(app).strips:  # type: ignore[attr-defined]
         for strip in line:
             for segment in strip:
                 style = segment.style
